@@ -1,0 +1,287 @@
+package governor
+
+import (
+	"context"
+	"fmt"
+	"math"
+	"time"
+
+	"github.com/ratelord/ratelord/policy"
+	"github.com/ratelord/ratelord/quota"
+)
+
+// Reason says why an acquire was denied.
+type Reason string
+
+// The reasons for a denial.
+const (
+	ReasonQuota       Reason = "quota_exhausted"
+	ReasonReserved    Reason = "reserved_for_priority"
+	ReasonConcurrency Reason = "concurrency_limit"
+	ReasonUpstream    Reason = "upstream_limited"
+	ReasonStore       Reason = "store_unavailable"
+)
+
+// Request asks for quota from one or more pools, all or nothing.
+type Request struct {
+	Pools    Costs // at least one pool; units may be 0
+	Identity string
+	Priority policy.Priority
+	MaxWait  time.Duration // how long the caller lets the governor hold it
+	LeaseTTL time.Duration // 0 means DefaultLeaseTTL
+}
+
+// Decision is the answer to a Request. Over-limit is a decision, not an error.
+type Decision struct {
+	Granted    bool
+	LeaseID    string
+	At         time.Time     // when the granted units count (a waiter's slot)
+	Waited     time.Duration // how long the caller was held
+	Reason     Reason
+	Message    string
+	RetryAfter time.Duration // earliest time the same request fits, from now
+	Pools      []PoolState
+}
+
+// Acquire decides r. A grant is returned only once its event is durable; a
+// waiter is held until its slot. If ctx ends first, the booked units are
+// given back and ctx's error is returned.
+func (g *Governor) Acquire(ctx context.Context, r Request) (Decision, error) {
+	if err := r.check(); err != nil {
+		return Decision{}, err
+	}
+	if r.LeaseTTL == 0 {
+		r.LeaseTTL = DefaultLeaseTTL
+	}
+	start := g.Now()
+	deadline := start.Add(r.MaxWait)
+	for {
+		d, seq, wake, err := g.decide(r, deadline)
+		if err != nil {
+			return d, err
+		}
+		if d.Granted {
+			return g.complete(ctx, d, seq, start)
+		}
+		if wake == nil {
+			return d, nil
+		}
+		// Held back only by a concurrency cap: wait for a lease to close.
+		left := deadline.Sub(g.Now())
+		wctx, cancel := context.WithCancel(ctx)
+		go func() {
+			select {
+			case <-wake:
+				cancel()
+			case <-wctx.Done():
+			}
+		}()
+		err = g.Sleep(wctx, left)
+		woke := wctx.Err() != nil && ctx.Err() == nil
+		cancel()
+		if ctx.Err() != nil {
+			return Decision{}, ctx.Err()
+		}
+		if err == nil && !woke {
+			return d, nil
+		}
+	}
+}
+
+// check validates the shape of r.
+func (r *Request) check() error {
+	if len(r.Pools) == 0 {
+		return Errorf(ErrInvalid, "name a pool: give \"pool\" (and \"cost\") or \"pools\"")
+	}
+	for i, c := range r.Pools {
+		if c.Units < 0 {
+			return Errorf(ErrInvalid, "cost for pool %q is %d: costs must be 0 or more", c.Pool, c.Units)
+		}
+		for _, o := range r.Pools[:i] {
+			if o.Pool == c.Pool {
+				return Errorf(ErrInvalid, "pool %q is named twice: name each pool once", c.Pool)
+			}
+		}
+	}
+	if r.MaxWait < 0 {
+		return Errorf(ErrInvalid, "max_wait %s is negative: use 0 (do not wait) or a positive duration", r.MaxWait)
+	}
+	if r.LeaseTTL < 0 || r.LeaseTTL > MaxLeaseTTL {
+		return Errorf(ErrInvalid, "lease_ttl %s is out of range: use a duration between 1s and %s", r.LeaseTTL, MaxLeaseTTL)
+	}
+	return nil
+}
+
+// part is one pool of a request, resolved under the lock.
+type part struct {
+	name string
+	p    *pool
+	k    *key
+	id   string // the identity as given
+	cost int64
+}
+
+// decide makes the decision for r under the lock. For a grant it returns the
+// seq of its event; for a denial caused only by a concurrency cap, with time
+// left to wait, it returns a channel closed when a slot may have freed.
+func (g *Governor) decide(r Request, deadline time.Time) (Decision, int64, <-chan struct{}, error) {
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	if g.closed {
+		return Decision{}, 0, nil, Errorf(ErrUnavailable, "ratelord-d is shutting down: retry against another replica or after it restarts")
+	}
+	now := g.Now()
+	ns := now.UnixNano()
+	var buf [4]part
+	parts := buf[:0]
+	for _, c := range r.Pools {
+		p := g.pools[c.Pool]
+		if p == nil {
+			return Decision{}, 0, nil, Errorf(ErrUnknownPool, "unknown pool %q: GET /v1/pools lists the pools of the policy", c.Pool)
+		}
+		if err := p.fits(c.Units, r.Priority); err != nil {
+			return Decision{}, 0, nil, err
+		}
+		parts = append(parts, part{name: c.Pool, p: p, k: p.keyFor(r.Identity, true), id: r.Identity, cost: c.Units})
+	}
+
+	for _, pt := range parts {
+		if c := pt.p.def.Concurrency; c > 0 && pt.k.open >= c {
+			d := g.deny(r, now, parts, ReasonConcurrency, g.leaseFreeAt(pt, now),
+				fmt.Sprintf("pool %s: %d of %d concurrent leases are open", pt.name, pt.k.open, c))
+			if r.MaxWait > 0 && now.Before(deadline) {
+				return d, 0, g.released, nil
+			}
+			return d, 0, nil, nil
+		}
+	}
+
+	at, bind := earliest(parts, ns, ns, r.Priority)
+	if at == math.MaxInt64 || at-ns > max(int64(deadline.Sub(now)), 0) {
+		reason, msg := ReasonQuota, bind.p.exhausted(bind.k, ns)
+		if r.Priority != policy.Critical {
+			if full, _ := earliest(parts, ns, ns, policy.Critical); full == ns {
+				reason = ReasonReserved
+				msg = fmt.Sprintf("pool %s: the rest of its quota is held back for priorities above %s", bind.name, r.Priority)
+			}
+		}
+		return g.deny(r, now, parts, reason, time.Duration(at-ns), msg), 0, nil, nil
+	}
+
+	l := &lease{
+		id:       g.newLeaseID(),
+		identity: r.Identity,
+		priority: r.Priority,
+		at:       at,
+		expires:  at + int64(r.LeaseTTL),
+	}
+	for _, pt := range parts {
+		for i := range pt.p.limits {
+			pt.p.limits[i].Charge(&pt.k.states[i], at, pt.cost)
+		}
+		pt.k.open++
+		l.costs = append(l.costs, Cost{Pool: pt.name, Units: pt.cost})
+	}
+	g.leases[l.id] = l
+	seq := g.nextSeq()
+	g.Store.Append(Event{
+		Seq: seq, Time: time.Unix(0, at).UTC(), Type: EventGrant, LeaseID: l.id,
+		Identity: r.Identity, Priority: r.Priority.String(), Pools: l.costs,
+		Expires: time.Unix(0, l.expires).UTC(),
+	})
+	return Decision{
+		Granted: true,
+		LeaseID: l.id,
+		At:      time.Unix(0, at).UTC(),
+		Pools:   g.statesOf(parts, ns),
+	}, seq, nil, nil
+}
+
+// earliest returns the earliest time >= from at which every limit of every
+// part fits, and the part that bound it (MaxInt64 when never).
+func earliest(parts []part, now, from int64, pr policy.Priority) (int64, part) {
+	t, bind := from, parts[0]
+	for iter := 0; iter < 1000; iter++ {
+		moved := false
+		for _, pt := range parts {
+			share := pt.p.def.Share(pr)
+			for i, lim := range pt.p.limits {
+				e, ok := lim.Earliest(&pt.k.states[i], now, t, pt.cost, share)
+				if !ok {
+					return math.MaxInt64, pt
+				}
+				if e > t {
+					t, bind, moved = e, pt, true
+				}
+			}
+		}
+		if !moved {
+			return t, bind
+		}
+	}
+	return math.MaxInt64, bind
+}
+
+// fits reports, as a request error, a cost that could never be granted.
+func (p *pool) fits(cost int64, pr policy.Priority) error {
+	for _, l := range p.def.Limits {
+		q := l.Quota()
+		most := q.Limit
+		if q.Burst > 0 && (q.Algorithm == quota.Bucket || q.Burst < most) {
+			most = q.Burst
+		}
+		if cost > most {
+			return Errorf(ErrInvalid, "cost %d is more than pool %s can ever grant at once (%d %s): split the request", cost, p.def.Name, most, p.def.Unit)
+		}
+		if usable := most * p.def.Share(pr) / 10000; cost > usable {
+			return Errorf(ErrInvalid, "cost %d is more than the %d %s a %s request may take from pool %s (the rest is reserved for higher priorities): lower the cost or raise the priority", cost, usable, p.def.Unit, pr, p.def.Name)
+		}
+	}
+	return nil
+}
+
+// exhausted describes why key k of p is out of quota.
+func (p *pool) exhausted(k *key, now int64) string {
+	for i, lim := range p.limits {
+		u := lim.Usage(&k.states[i], now)
+		if u.Remaining <= 0 {
+			return fmt.Sprintf("pool %s: %d of %d %s used per %s", p.def.Name, u.Used, lim.Limit, p.def.Unit, fmtDuration(time.Duration(lim.Window)))
+		}
+	}
+	return fmt.Sprintf("pool %s: not enough %s left for this cost", p.def.Name, p.def.Unit)
+}
+
+// deny records a denial event and returns the decision. Callers hold g.mu.
+func (g *Governor) deny(r Request, now time.Time, parts []part, reason Reason, retry time.Duration, msg string) Decision {
+	if retry < 0 {
+		retry = 0
+	}
+	g.Store.Append(Event{
+		Seq: g.nextSeq(), Time: now.UTC(), Type: EventDeny, Identity: r.Identity,
+		Priority: r.Priority.String(), Pools: r.Pools, Reason: string(reason), Message: msg,
+	})
+	return Decision{Reason: reason, Message: msg, RetryAfter: retry, Pools: g.statesOf(parts, now.UnixNano())}
+}
+
+// complete waits for a grant's event to be durable and for its slot.
+func (g *Governor) complete(ctx context.Context, d Decision, seq int64, start time.Time) (Decision, error) {
+	if err := g.Store.Durable(ctx, seq); err != nil {
+		g.cancel(d.LeaseID, "not acknowledged: "+err.Error())
+		if ctx.Err() != nil {
+			return Decision{}, ctx.Err()
+		}
+		g.Logger.Error("grant not committed", "lease_id", d.LeaseID, "err", err)
+		return Decision{Reason: ReasonStore, Message: "the audit log could not be written, so nothing was granted: check the database disk", RetryAfter: time.Second, Pools: d.Pools}, nil
+	}
+	if wait := d.At.Sub(g.Now()); wait > 0 {
+		if err := g.Sleep(ctx, wait); err != nil {
+			g.cancel(d.LeaseID, "waiter gone before its slot")
+			return Decision{}, err
+		}
+	}
+	d.Waited = g.Now().Sub(start)
+	if d.Waited < 0 || d.At.Sub(start) <= 0 {
+		d.Waited = 0
+	}
+	return d, nil
+}

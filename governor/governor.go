@@ -1,0 +1,181 @@
+// Package governor is ratelord's engine: it holds every pool's state in
+// memory, decides acquires (granting, booking a slot for a waiter, or denying
+// with an exact retry time), keeps leases, and writes every decision to a
+// Store before it is acknowledged.
+package governor
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"fmt"
+	"log/slog"
+	"strconv"
+	"sync"
+	"time"
+
+	"github.com/ratelord/ratelord/policy"
+	"github.com/ratelord/ratelord/quota"
+)
+
+// DefaultLeaseTTL is how long a lease stays open when the caller names no TTL.
+const DefaultLeaseTTL = 10 * time.Minute
+
+// MaxLeaseTTL is the longest lease a caller may ask for.
+const MaxLeaseTTL = 24 * time.Hour
+
+// Governor decides acquires over a policy. Set the exported fields, then
+// call Open. All methods are safe for concurrent use.
+type Governor struct {
+	Store  Store          // required: where events are made durable
+	Policy *policy.Policy // required: the policy to start with
+	Logger *slog.Logger   // default slog.Default()
+	// Now is the clock; default time.Now. Tests inject their own.
+	Now func() time.Time
+	// Sleep waits for d or until ctx is done; default a real timer. A waiter
+	// whose slot is in the future sleeps until it.
+	Sleep func(ctx context.Context, d time.Duration) error
+
+	mu       sync.Mutex
+	pol      *policy.Policy
+	pools    map[string]*pool
+	leases   map[string]*lease
+	seq      int64
+	leaseNo  uint64
+	idPrefix string
+	released chan struct{} // closed and replaced whenever a concurrency slot frees
+	closed   bool
+}
+
+// pool is the live state of one policy pool.
+type pool struct {
+	def    *policy.Pool
+	limits []quota.Limit
+	keys   map[string]*key // by identity; "" when the pool is shared
+}
+
+// key is one partition of a pool: the whole pool, or one identity's copy.
+type key struct {
+	states []quota.State // one per limit
+	open   int           // leases open on this key
+}
+
+// Open prepares the governor: it restores the state recorded in the store
+// (the newest snapshot, then every later event) and is then ready to serve.
+func (g *Governor) Open(ctx context.Context) error {
+	if g.Store == nil || g.Policy == nil {
+		return fmt.Errorf("open governor: Store and Policy are required")
+	}
+	if g.Logger == nil {
+		g.Logger = slog.Default()
+	}
+	if g.Now == nil {
+		g.Now = time.Now
+	}
+	if g.Sleep == nil {
+		g.Sleep = sleep
+	}
+	var b [4]byte
+	if _, err := rand.Read(b[:]); err != nil {
+		return fmt.Errorf("open governor: %w", err)
+	}
+	g.idPrefix = hex.EncodeToString(b[:])
+	g.released = make(chan struct{})
+	g.leases = make(map[string]*lease)
+	g.pol = g.Policy
+	g.pools = buildPools(g.pol, nil)
+	if err := g.recover(ctx); err != nil {
+		return fmt.Errorf("open governor: %w", err)
+	}
+	return nil
+}
+
+// Close makes the governor refuse new work. Waiters already holding a slot
+// keep it.
+func (g *Governor) Close() {
+	g.mu.Lock()
+	g.closed = true
+	g.mu.Unlock()
+}
+
+// CurrentPolicy returns the policy in force.
+func (g *Governor) CurrentPolicy() *policy.Policy {
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	return g.pol
+}
+
+// buildPools makes the live pools of p, keeping the state of old pools by
+// name. A limit keeps its state when its algorithm is unchanged (and, for a
+// fixed limit, its window too); otherwise it starts empty.
+func buildPools(p *policy.Policy, old map[string]*pool) map[string]*pool {
+	pools := make(map[string]*pool, len(p.Pools))
+	for _, def := range p.Pools {
+		np := &pool{def: def, keys: make(map[string]*key)}
+		for _, l := range def.Limits {
+			np.limits = append(np.limits, l.Quota())
+		}
+		if op := old[def.Name]; op != nil {
+			for id, ok := range op.keys {
+				if def.PerIdentity != op.def.PerIdentity {
+					break
+				}
+				nk := &key{states: make([]quota.State, len(np.limits)), open: ok.open}
+				for i := range np.limits {
+					if i < len(op.limits) && sameKind(op.limits[i], np.limits[i]) {
+						nk.states[i] = ok.states[i]
+					}
+				}
+				np.keys[id] = nk
+			}
+		}
+		pools[def.Name] = np
+	}
+	return pools
+}
+
+func sameKind(a, b quota.Limit) bool {
+	if a.Algorithm != b.Algorithm {
+		return false
+	}
+	return a.Algorithm != quota.Fixed || a.Window == b.Window
+}
+
+// keyFor returns the partition of p for identity, creating it when create.
+func (p *pool) keyFor(identity string, create bool) *key {
+	if !p.def.PerIdentity {
+		identity = ""
+	}
+	k := p.keys[identity]
+	if k == nil && create {
+		k = &key{states: make([]quota.State, len(p.limits))}
+		p.keys[identity] = k
+	}
+	return k
+}
+
+// nextSeq returns the sequence number of the next event. Callers hold g.mu.
+func (g *Governor) nextSeq() int64 {
+	g.seq++
+	return g.seq
+}
+
+// newLeaseID returns a lease id unique across restarts. Callers hold g.mu.
+func (g *Governor) newLeaseID() string {
+	g.leaseNo++
+	return "l_" + g.idPrefix + "_" + strconv.FormatUint(g.leaseNo, 36)
+}
+
+func sleep(ctx context.Context, d time.Duration) error {
+	if d <= 0 {
+		return ctx.Err()
+	}
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-t.C:
+		return nil
+	case <-ctx.Done():
+		return ctx.Err()
+	}
+}

@@ -1,0 +1,198 @@
+package governor
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"time"
+
+	"github.com/ratelord/ratelord/policy"
+	"github.com/ratelord/ratelord/quota"
+)
+
+// snapshot is the governor's whole state at one seq.
+type snapshot struct {
+	Seq    int64                   `json:"seq"`
+	Pools  map[string]snapshotPool `json:"pools"`
+	Leases []snapshotLease         `json:"leases"`
+}
+
+type snapshotPool struct {
+	Limits []quota.Limit            `json:"limits"`
+	Keys   map[string][]quota.State `json:"keys"`
+}
+
+type snapshotLease struct {
+	ID       string          `json:"id"`
+	Identity string          `json:"identity,omitempty"`
+	Priority policy.Priority `json:"priority"`
+	At       int64           `json:"at"`
+	Expires  int64           `json:"expires"`
+	Costs    Costs           `json:"costs"`
+}
+
+// Snapshot hands the store a snapshot of the whole state, so that a restart
+// replays only the events after it. It returns the snapshot's seq.
+func (g *Governor) Snapshot() (int64, error) {
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	s := snapshot{Seq: g.seq, Pools: make(map[string]snapshotPool, len(g.pools))}
+	for name, p := range g.pools {
+		sp := snapshotPool{Limits: p.limits, Keys: make(map[string][]quota.State, len(p.keys))}
+		for id, k := range p.keys {
+			sp.Keys[id] = k.states
+		}
+		s.Pools[name] = sp
+	}
+	for _, l := range g.leases {
+		s.Leases = append(s.Leases, snapshotLease{ID: l.id, Identity: l.identity, Priority: l.priority, At: l.at, Expires: l.expires, Costs: l.costs})
+	}
+	data, err := json.Marshal(s)
+	if err != nil {
+		return 0, fmt.Errorf("encode snapshot: %w", err)
+	}
+	g.Store.SaveSnapshot(s.Seq, data)
+	return s.Seq, nil
+}
+
+// recover loads the newest snapshot and replays every later event.
+func (g *Governor) recover(ctx context.Context) error {
+	seq, data, err := g.Store.LoadSnapshot(ctx)
+	if err != nil {
+		return fmt.Errorf("load snapshot: %w", err)
+	}
+	if data != nil {
+		var s snapshot
+		if err := json.Unmarshal(data, &s); err != nil {
+			return fmt.Errorf("decode snapshot %d: %w", seq, err)
+		}
+		g.restore(s)
+	}
+	g.seq = seq
+	err = g.Store.Replay(ctx, seq, func(e Event) error {
+		g.apply(e)
+		g.seq = e.Seq
+		return nil
+	})
+	if err != nil {
+		return fmt.Errorf("replay events: %w", err)
+	}
+	return nil
+}
+
+// restore installs a snapshot into the freshly built pools, keeping state by
+// pool name as a reload does.
+func (g *Governor) restore(s snapshot) {
+	for name, sp := range s.Pools {
+		p := g.pools[name]
+		if p == nil {
+			continue
+		}
+		for id, states := range sp.Keys {
+			k := p.keyFor(id, true)
+			for i := range p.limits {
+				if i < len(sp.Limits) && i < len(states) && sameKind(sp.Limits[i], p.limits[i]) {
+					k.states[i] = states[i]
+				}
+			}
+		}
+	}
+	for _, sl := range s.Leases {
+		g.openLease(&lease{id: sl.ID, identity: sl.Identity, priority: sl.Priority, at: sl.At, expires: sl.Expires, costs: sl.Costs})
+	}
+}
+
+// apply replays one event's state change.
+func (g *Governor) apply(e Event) {
+	switch e.Type {
+	case EventGrant:
+		pr, _ := policy.ParsePriority(e.Priority)
+		l := &lease{id: e.LeaseID, identity: e.Identity, priority: pr, at: e.Time.UnixNano(), expires: e.Expires.UnixNano(), costs: e.Pools}
+		for _, c := range l.costs {
+			if p := g.pools[c.Pool]; p != nil {
+				k := p.keyFor(l.identity, true)
+				for i := range p.limits {
+					p.limits[i].Prune(&k.states[i], l.at)
+					p.limits[i].Charge(&k.states[i], l.at, c.Units)
+				}
+			}
+		}
+		g.openLease(l)
+	case EventSettle, EventRelease, EventExpire:
+		l := g.leases[e.LeaseID]
+		if l == nil {
+			return
+		}
+		var actual Costs
+		if e.Type == EventSettle {
+			actual = make(Costs, len(l.costs))
+			for i, c := range l.costs {
+				units, ok := e.Pools.Units(c.Pool)
+				if !ok {
+					units = c.Units
+				}
+				actual[i] = Cost{Pool: c.Pool, Units: units}
+			}
+		}
+		g.applyClose(l, actual, e.Time.UnixNano())
+	}
+}
+
+// openLease records l and counts it on its keys (restore and replay).
+func (g *Governor) openLease(l *lease) {
+	g.leases[l.id] = l
+	for _, c := range l.costs {
+		if p := g.pools[c.Pool]; p != nil {
+			p.keyFor(l.identity, true).open++
+		}
+	}
+}
+
+// Reload swaps in a new, already validated policy. Pool state is kept by
+// pool name; the next request sees the new limits.
+func (g *Governor) Reload(p *policy.Policy) {
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	g.pools = buildPools(p, g.pools)
+	g.pol = p
+	g.Store.Append(Event{
+		Seq: g.nextSeq(), Time: g.Now().UTC(), Type: EventReload,
+		Message: fmt.Sprintf("policy from %s: %d pools, %d upstreams", p.Source, len(p.Pools), len(p.Upstreams)),
+	})
+}
+
+// Maintain expires leases past their TTL and drops identities whose state
+// has emptied. The daemon calls it every second or so.
+func (g *Governor) Maintain(now time.Time) {
+	g.ExpireLeases(now)
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	ns := now.UnixNano()
+	for _, p := range g.pools {
+		for id, k := range p.keys {
+			empty := k.open == 0
+			for i := range p.limits {
+				if !p.limits[i].Prune(&k.states[i], ns) {
+					empty = false
+				}
+			}
+			if empty {
+				delete(p.keys, id)
+			}
+		}
+	}
+}
+
+// Seq returns the seq of the newest event.
+func (g *Governor) Seq() int64 {
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	return g.seq
+}
+
+// ReloadFailed records a refused reload in the audit log.
+func (g *Governor) ReloadFailed(msg string) {
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	g.Store.Append(Event{Seq: g.nextSeq(), Time: g.Now().UTC(), Type: EventReload, Reason: "invalid_policy", Message: msg})
+}

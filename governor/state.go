@@ -1,0 +1,138 @@
+package governor
+
+import (
+	"sort"
+	"strings"
+	"time"
+
+	"github.com/ratelord/ratelord/quota"
+)
+
+// PoolState is what one pool (or one identity's copy of it) looks like now.
+// For several limits the top-level figures are those of the tightest one
+// (the least remaining); Limits lists each.
+type PoolState struct {
+	Pool        string       `json:"pool"`
+	Identity    string       `json:"identity"`
+	Unit        string       `json:"unit"`
+	Limit       int64        `json:"limit"`
+	Window      string       `json:"window"`
+	Algorithm   string       `json:"algorithm"`
+	Used        int64        `json:"used"`
+	Remaining   int64        `json:"remaining"`
+	ResetAt     time.Time    `json:"reset_at"`
+	LeasesOpen  int          `json:"leases_open"`
+	Concurrency int          `json:"concurrency"`
+	Identities  int          `json:"identities,omitempty"` // per-identity pools: identities with state
+	Limits      []LimitState `json:"limits,omitempty"`
+}
+
+// LimitState is one limit of a pool.
+type LimitState struct {
+	Limit     int64     `json:"limit"`
+	Window    string    `json:"window"`
+	Algorithm string    `json:"algorithm"`
+	Burst     int64     `json:"burst,omitempty"`
+	Used      int64     `json:"used"`
+	Remaining int64     `json:"remaining"`
+	ResetAt   time.Time `json:"reset_at"`
+}
+
+// Pools returns the state of every pool in policy order. Per-identity pools
+// show their shared view (identity "") and the count of identities.
+func (g *Governor) Pools() []PoolState {
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	ns := g.Now().UnixNano()
+	out := make([]PoolState, 0, len(g.pol.Pools))
+	for _, def := range g.pol.Pools {
+		out = append(out, g.state(def.Name, g.pools[def.Name], "", nil, ns))
+	}
+	return out
+}
+
+// Pool returns the state of one pool for identity.
+func (g *Governor) Pool(name, identity string) (PoolState, error) {
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	p := g.pools[name]
+	if p == nil {
+		return PoolState{}, Errorf(ErrUnknownPool, "unknown pool %q: GET /v1/pools lists the pools of the policy", name)
+	}
+	return g.state(name, p, identity, nil, g.Now().UnixNano()), nil
+}
+
+// statesOf returns the state of each part. Callers hold g.mu.
+func (g *Governor) statesOf(parts []part, now int64) []PoolState {
+	out := make([]PoolState, len(parts))
+	for i, pt := range parts {
+		out[i] = g.state(pt.name, pt.p, pt.id, pt.k, now)
+	}
+	return out
+}
+
+// state describes the partition of pool p for identity (k may be nil: a
+// partition with no state yet). Callers hold g.mu.
+func (g *Governor) state(name string, p *pool, identity string, k *key, now int64) PoolState {
+	if !p.def.PerIdentity {
+		identity = ""
+	}
+	if k == nil {
+		k = p.keys[identity]
+	}
+	if k == nil {
+		k = &key{states: make([]quota.State, len(p.limits))}
+	}
+	s := PoolState{
+		Pool: name, Identity: identity, Unit: p.def.Unit,
+		LeasesOpen: k.open, Concurrency: p.def.Concurrency,
+	}
+	if p.def.PerIdentity {
+		s.Identities = len(p.keys)
+	}
+	for i, lim := range p.limits {
+		u := lim.Usage(&k.states[i], now)
+		ls := LimitState{
+			Limit: lim.Limit, Window: fmtDuration(time.Duration(lim.Window)),
+			Algorithm: lim.Algorithm.String(), Burst: p.def.Limits[i].Burst,
+			Used: u.Used, Remaining: u.Remaining, ResetAt: time.Unix(0, u.ResetAt).UTC(),
+		}
+		if i == 0 || ls.Remaining < s.Remaining {
+			s.Limit, s.Window, s.Algorithm = ls.Limit, ls.Window, ls.Algorithm
+			s.Used, s.Remaining, s.ResetAt = ls.Used, ls.Remaining, ls.ResetAt
+		}
+		if len(p.limits) > 1 {
+			s.Limits = append(s.Limits, ls)
+		}
+	}
+	return s
+}
+
+// Identities returns the identities of a per-identity pool that have state,
+// sorted. It is meant for small listings.
+func (g *Governor) Identities(name string) []string {
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	p := g.pools[name]
+	if p == nil {
+		return nil
+	}
+	ids := make([]string, 0, len(p.keys))
+	for id := range p.keys {
+		ids = append(ids, id)
+	}
+	sort.Strings(ids)
+	return ids
+}
+
+// fmtDuration formats d the way a policy writes it: 1h, 1m30s, 24h, 500ms.
+func fmtDuration(d time.Duration) string {
+	s := d.String()
+	if strings.HasSuffix(s, "m0s") {
+		s = strings.TrimSuffix(s, "0s")
+	}
+	if strings.HasSuffix(s, "h0m") {
+		s = strings.TrimSuffix(s, "0m")
+	}
+	return s
+}

@@ -1,0 +1,43 @@
+package governor
+
+import (
+	"context"
+	"time"
+)
+
+// Store keeps the audit log durable and lets the governor recover its state.
+//
+// The governor calls Append under its own lock, in strictly increasing Seq
+// order, and never waits there; it then waits outside the lock with Durable
+// before it acknowledges a grant. A store batches every event that arrived
+// while the previous commit ran into one transaction (group commit).
+type Store interface {
+	// Append queues e for commit. It must not block on I/O.
+	Append(e Event)
+	// Durable waits until every event up to and including seq is committed,
+	// or returns the commit's error, or ctx's.
+	Durable(ctx context.Context, seq int64) error
+	// SaveSnapshot queues a snapshot of the governor's state that includes
+	// exactly the events up to seq. It is committed after those events.
+	SaveSnapshot(seq int64, data []byte)
+	// LoadSnapshot returns the newest snapshot, or seq 0 and nil data.
+	LoadSnapshot(ctx context.Context) (seq int64, data []byte, err error)
+	// Replay calls fn for every event with Seq > after, in Seq order.
+	Replay(ctx context.Context, after int64, fn func(Event) error) error
+	// Events lists the audit log for the API.
+	Events(ctx context.Context, q EventQuery) ([]Event, error)
+	// Prune deletes events older than before whose Seq is at most the newest
+	// snapshot's, so that a restart can still replay what it needs.
+	Prune(ctx context.Context, before time.Time) (deleted int64, err error)
+	// Ping reports whether the store is reachable (readiness).
+	Ping(ctx context.Context) error
+}
+
+// EventQuery filters the audit log. Zero fields match everything.
+type EventQuery struct {
+	After    int64 // only events with Seq > After
+	Limit    int   // at most this many (the caller caps it)
+	Pool     string
+	Identity string
+	Type     EventType
+}
