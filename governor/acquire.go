@@ -224,16 +224,11 @@ func earliest(parts []part, now, from int64, pr policy.Priority) (int64, part) {
 
 // fits reports, as a request error, a cost that could never be granted.
 func (p *pool) fits(cost int64, pr policy.Priority) error {
-	for _, l := range p.def.Limits {
-		q := l.Quota()
-		most := q.Limit
-		if q.Burst > 0 && (q.Algorithm == quota.Bucket || q.Burst < most) {
-			most = q.Burst
-		}
-		if cost > most {
+	for _, lim := range p.limits {
+		if most := lim.MaxCost(quota.FullShare); cost > most {
 			return Errorf(ErrInvalid, "cost %d is more than pool %s can ever grant at once (%d %s): split the request", cost, p.def.Name, most, p.def.Unit)
 		}
-		if usable := most * p.def.Share(pr) / 10000; cost > usable {
+		if usable := lim.MaxCost(p.def.Share(pr)); cost > usable {
 			return Errorf(ErrInvalid, "cost %d is more than the %d %s a %s request may take from pool %s (the rest is reserved for higher priorities): lower the cost or raise the priority", cost, usable, p.def.Unit, pr, p.def.Name)
 		}
 	}

@@ -77,6 +77,7 @@ func (g *Governor) recover(ctx context.Context) error {
 	if err != nil {
 		return fmt.Errorf("replay events: %w", err)
 	}
+	g.Maintain(g.Now())
 	return nil
 }
 
@@ -111,8 +112,9 @@ func (g *Governor) apply(e Event) {
 		for _, c := range l.costs {
 			if p := g.pools[c.Pool]; p != nil {
 				k := p.keyFor(l.identity, true)
+				// No pruning here: a waited grant's slot can be later than
+				// the events after it. Open prunes once replay is done.
 				for i := range p.limits {
-					p.limits[i].Prune(&k.states[i], l.at)
 					p.limits[i].Charge(&k.states[i], l.at, c.Units)
 				}
 			}

@@ -14,11 +14,13 @@ import (
 type Store interface {
 	// Append queues e for commit. It must not block on I/O.
 	Append(e Event)
-	// Durable waits until every event up to and including seq is committed,
-	// or returns the commit's error, or ctx's.
+	// Durable waits until the commit of every event up to and including seq
+	// has been tried. It returns nil when the event seq is committed, else the
+	// error of its commit (after a failed batch the log has a gap), or ctx's.
 	Durable(ctx context.Context, seq int64) error
 	// SaveSnapshot queues a snapshot of the governor's state that includes
-	// exactly the events up to seq. It is committed after those events.
+	// exactly the events up to seq. It is committed with or after those
+	// events; a snapshot lost to a crash is harmless (replay covers it).
 	SaveSnapshot(seq int64, data []byte)
 	// LoadSnapshot returns the newest snapshot, or seq 0 and nil data.
 	LoadSnapshot(ctx context.Context) (seq int64, data []byte, err error)

@@ -90,3 +90,33 @@ func TestSecretsNeverEchoed(t *testing.T) {
 		}
 	}
 }
+
+// FuzzParse checks that no input makes Parse panic, and that it returns
+// either a policy with pools or findings, never both or neither.
+func FuzzParse(f *testing.F) {
+	files, err := filepath.Glob("testdata/*")
+	if err != nil {
+		f.Fatal(err)
+	}
+	for _, file := range files {
+		data, err := os.ReadFile(file)
+		if err != nil {
+			f.Fatal(err)
+		}
+		f.Add(data)
+	}
+	f.Add([]byte("a: &a {<<: *a}"))
+	f.Add([]byte("pools: {x: {<<: [{limit: 1}, {window: 1m}]}}"))
+	f.Fuzz(func(t *testing.T, data []byte) {
+		p, err := policy.Parse("fuzz.yaml", data)
+		var fs policy.Findings
+		switch {
+		case err == nil && (p == nil || len(p.Pools) == 0):
+			t.Fatalf("no error and no pools")
+		case err != nil && !errors.As(err, &fs):
+			t.Fatalf("error is %T, want Findings", err)
+		case err != nil && (p != nil || len(fs) == 0):
+			t.Fatalf("error %v with policy %v", err, p)
+		}
+	})
+}

@@ -9,7 +9,8 @@ import (
 )
 
 var (
-	poolKeys  = []string{"unit", "limit", "window", "algorithm", "burst", "limits", "concurrency", "per", "reserve", "upstream", "on_store_error"}
+	poolKeys = []string{"unit", "limit", "window", "algorithm", "burst", "limits",
+		"concurrency", "per", "reserve", "upstream", "on_store_error"}
 	limitKeys = []string{"limit", "window", "algorithm", "burst"}
 )
 
@@ -18,16 +19,6 @@ var algorithms = []struct {
 	name string
 	alg  quota.Algorithm
 }{{"sliding", quota.Sliding}, {"fixed", quota.Fixed}, {"bucket", quota.Bucket}}
-
-// algorithmName returns the policy file's name for a.
-func algorithmName(a quota.Algorithm) string {
-	for _, x := range algorithms {
-		if x.alg == a {
-			return x.name
-		}
-	}
-	return fmt.Sprintf("algorithm %d", a)
-}
 
 // pool parses the pool of entry e. ok is false when its limits are not all
 // valid, so that route costs are not checked against it.
@@ -160,7 +151,7 @@ func (p *parser) limit(entries []entry, path string, at *yaml.Node) (Limit, bool
 	}
 	if algOK && l.Algorithm != quota.Bucket && l.Limit > 0 && l.Burst > l.Limit {
 		p.addf(burst.val, burst.path, "burst %d is larger than limit %d: a %s limit's burst must be at most its limit, or it could never smooth anything",
-			l.Burst, l.Limit, algorithmName(l.Algorithm))
+			l.Burst, l.Limit, l.Algorithm)
 		ok = false
 	}
 	return l, ok
@@ -209,14 +200,18 @@ func (p *parser) reserve(e entry) [4]int64 {
 				f.name, didYouMean(f.name, []string{"low", "normal", "high"}))
 		}
 	}
-	for lower := Low; lower < High; lower++ {
-		for higher := lower + 1; higher <= High; higher++ {
-			lo, hi := set[lower], set[higher]
-			if lo != nil && hi != nil && r[lower] < r[higher] {
-				p.addf(lo.val, lo.path, "%s is held back less (%s) than %s (%s): a lower priority must be held back at least as much as a higher one",
-					lower, formatBasisPoints(r[lower]), higher, formatBasisPoints(r[higher]))
-			}
+	// Compare each explicit value with the next explicit one above it:
+	// that is enough to make the whole order hold once each is fixed.
+	lower := Priority(0)
+	for pr := Low; pr <= High; pr++ {
+		if set[pr] == nil {
+			continue
 		}
+		if lo := set[lower]; lo != nil && lower != pr && r[lower] < r[pr] {
+			p.addf(lo.val, lo.path, "%s is held back less (%s) than %s (%s): a lower priority must be held back at least as much as a higher one",
+				lower, formatBasisPoints(r[lower]), pr, formatBasisPoints(r[pr]))
+		}
+		lower = pr
 	}
 	if set[Normal] == nil {
 		r[Normal] = r[High]

@@ -82,13 +82,13 @@ type Pool struct {
 }
 
 // Share returns the basis points of each limit that a request of priority
-// pr may use: 10000 - Reserve[pr]. Priorities above Critical count as
-// Critical.
+// pr may use: quota.FullShare (10000) - Reserve[pr]. Priorities above
+// Critical count as Critical.
 func (p *Pool) Share(pr Priority) int64 {
 	if pr > Critical {
 		pr = Critical
 	}
-	return 10000 - p.Reserve[pr]
+	return quota.FullShare - p.Reserve[pr]
 }
 
 // Capacity returns the most units a single grant can ever take from the

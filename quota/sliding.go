@@ -12,8 +12,11 @@ func (l Limit) dropEntries(s *State, now int64) {
 	}
 	switch {
 	case i == 0:
-	case i == len(s.Entries) && s.buf != nil:
-		s.Entries = s.buf[:0]
+	case i == len(s.Entries):
+		if len(s.buf) > keepBuf {
+			s.buf = nil
+		}
+		s.Entries = s.buf[:0:len(s.buf)]
 	default:
 		s.Entries = s.Entries[i:]
 	}
@@ -49,14 +52,15 @@ func (l Limit) slidingEarliest(s *State, from, cost, capacity int64) int64 {
 
 // slidingScan is slidingEarliest when charges are booked after from.
 //
-// Candidates: if t > from fits and t-1 does not, some interval holding t-1
-// but not t is too full, and that is only [t-W, t-1]. The interval [t-W+1, t]
-// is not too full, and it differs from [t-W, t-1] by the units at t-W (lost)
-// and at t (gained), so there are units at t-W. The earliest fitting time is
-// therefore from or some charge's At+W; charges at or after from (where a
-// request can never slot in without waiting for them) are not needed as
-// candidates. When the interval starting at x is too full, nothing before x+W
-// fits, so the scan jumps to the first At+W past it.
+// Candidates: suppose t > from fits and t-1 does not. The intervals holding
+// both t-1 and t hold the same charges, so the one that overflowed with cost
+// at t-1 is [t-W, t-1], while [t-W+1, t] does not overflow with cost at t.
+// The first differs from the second by the units at t-W (only in the first)
+// and at t (only in the second), so units sit at t-W. Every first fitting
+// instant is thus from or some charge's At+W, and only those are tried; a
+// charge's own time At >= from never starts a fitting run unless it is one
+// of these. If the interval starting at x overflows, no instant in it fits,
+// so the scan jumps to the first At+W at or past x+W.
 func (l Limit) slidingScan(e []Entry, from, cost, capacity int64) int64 {
 	t := from
 	for {
@@ -71,9 +75,10 @@ func (l Limit) slidingScan(e []Entry, from, cost, capacity int64) int64 {
 }
 
 // fullest reports whether cost at t overfills some interval [x, x+W) that
-// contains t, and returns the latest such x. Sliding an interval right until
-// its start meets a charge or t never loses units, so the starts to try are
-// the charges in (t-W, t] and t itself.
+// contains t, and returns the latest such x. Moving a start x right by one
+// only loses the units at x, so an interval starting at no charge holds no
+// more than the next one: the starts to try are the charges in (t-W, t] and
+// t itself.
 func (l Limit) fullest(e []Entry, t, cost, capacity int64) (x int64, full bool) {
 	j := searchAt(e, t-l.Window+1)
 	r := j

@@ -129,19 +129,27 @@ func (l Limit) Prune(s *State, now int64) (empty bool) {
 	return len(s.Entries) == 0 && len(s.Windows) == 0 && s.TAT == 0 && s.TATFrac == 0
 }
 
-// pushEntry appends e to s.Entries. When the front of the backing array has
-// been pruned and at least half of it is free, the live entries move back to
-// its start, so a queue at a steady length never allocates.
+// pushEntry appends e to s.Entries, used as a queue over s.buf. When the end
+// of buf is reached and at least half of it is free (pruned from the front),
+// the live entries move back to its start; otherwise buf is replaced by one
+// twice the live length. Each move is paid for by as many pushes, and a queue
+// at a steady length stops allocating.
 func (s *State) pushEntry(e Entry) {
-	if n := len(s.Entries); n == cap(s.Entries) && n > 0 && 2*n <= len(s.buf) {
+	if n := len(s.Entries); n == cap(s.Entries) {
+		if len(s.buf) == 0 || 2*n > len(s.buf) || 8*n < len(s.buf) && len(s.buf) > keepBuf {
+			s.buf = make([]Entry, max(2*n, minBuf))
+		}
 		s.Entries = s.buf[:copy(s.buf, s.Entries)]
 	}
-	c := cap(s.Entries)
 	s.Entries = append(s.Entries, e)
-	if cap(s.Entries) != c {
-		s.buf = s.Entries[:cap(s.Entries)]
-	}
 }
+
+// minBuf is the smallest queue allocated for a sliding window; a queue
+// longer than keepBuf is released when it empties or shrinks to an eighth.
+const (
+	minBuf  = 8
+	keepBuf = 64
+)
 
 // insertEntry inserts e at index i of s.Entries.
 func (s *State) insertEntry(i int, e Entry) {

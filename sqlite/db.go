@@ -53,7 +53,8 @@ const busyTimeoutMS = "5000"
 var _ governor.Store = (*DB)(nil)
 
 // DB is the SQLite store; it implements governor.Store. Set the exported
-// fields, call Open, and Close when done.
+// fields, call Open once, and Close when done. Once Open has returned, its
+// methods are safe for concurrent use.
 type DB struct {
 	// Path is the database file, e.g. ./ratelord.db. Open creates it and
 	// its directory if needed. Path+".lock" keeps a second daemon out.
@@ -225,20 +226,6 @@ func (db *DB) checkpoint() error {
 		db.Logger.Warn("checkpoint wal: a reader kept the WAL from being truncated", attrPath, db.Path)
 	}
 	return nil
-}
-
-// LastSeq returns the highest committed seq, or 0 for an empty database.
-// It counts the snapshot's seq too, since Prune may have deleted every
-// event up to it.
-func (db *DB) LastSeq(ctx context.Context) (int64, error) {
-	const q = `SELECT MAX(
-		COALESCE((SELECT MAX(seq) FROM events), 0),
-		COALESCE((SELECT seq FROM snapshot WHERE id = 1), 0))`
-	var seq int64
-	if err := db.read.QueryRowContext(ctx, q).Scan(&seq); err != nil {
-		return 0, fmt.Errorf("read last seq: %w", err)
-	}
-	return seq, nil
 }
 
 // Ping reads from the database and reports the last commit failure, if the

@@ -94,6 +94,20 @@ func (db *DB) Events(ctx context.Context, q governor.EventQuery) ([]governor.Eve
 	return out, nil
 }
 
+// LastSeq returns the highest committed seq, or 0 for an empty database.
+// It counts the snapshot's seq too, since Prune may have deleted every
+// event up to it.
+func (db *DB) LastSeq(ctx context.Context) (int64, error) {
+	const q = `SELECT MAX(
+		COALESCE((SELECT MAX(seq) FROM events), 0),
+		COALESCE((SELECT seq FROM snapshot WHERE id = 1), 0))`
+	var seq int64
+	if err := db.read.QueryRowContext(ctx, q).Scan(&seq); err != nil {
+		return 0, fmt.Errorf("read last seq: %w", err)
+	}
+	return seq, nil
+}
+
 // Replay calls fn for every event with Seq > after, in Seq order, streaming
 // the rows from one read transaction. It stops at fn's first error and
 // returns it as is.

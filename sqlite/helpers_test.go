@@ -121,18 +121,18 @@ func Seqs(events []governor.Event) []int64 {
 // governor does: numbering and Append under one lock, Durable outside it.
 type Sequencer struct {
 	Store governor.Store
+	Last  int64 // the last seq appended; the next is Last+1
 
-	mu  sync.Mutex
-	seq int64
+	mu sync.Mutex
 }
 
 // Append appends the next grant and returns its seq without waiting.
 func (q *Sequencer) Append() int64 {
 	q.mu.Lock()
 	defer q.mu.Unlock()
-	q.seq++
-	q.Store.Append(Grant(q.seq))
-	return q.seq
+	q.Last++
+	q.Store.Append(Grant(q.Last))
+	return q.Last
 }
 
 // syncBuffer is a bytes.Buffer safe for a logger and a test to share.
@@ -141,12 +141,14 @@ type syncBuffer struct {
 	b  bytes.Buffer
 }
 
+// Write appends p.
 func (s *syncBuffer) Write(p []byte) (int, error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	return s.b.Write(p)
 }
 
+// String returns what was written.
 func (s *syncBuffer) String() string {
 	s.mu.Lock()
 	defer s.mu.Unlock()

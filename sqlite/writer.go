@@ -98,8 +98,9 @@ func (db *DB) signal() {
 }
 
 // run is the writer goroutine: the only user of db.conn after Open. It
-// commits queued events before it runs a step of a Prune, so a long prune
-// delays a grant by one batch of deletes at most. Once Close is called it
+// alternates a group commit of whatever is queued with one batch of a
+// Prune, so a long prune delays grants by one batch of deletes at most and
+// a steady stream of grants cannot starve a prune. Once Close is called it
 // drains the queue, fails the prunes and returns.
 func (db *DB) run() {
 	defer close(db.stopped)
@@ -107,20 +108,24 @@ func (db *DB) run() {
 	var prunes []*pruneReq
 	for {
 		closing := db.take(&b, &prunes)
-		switch {
-		case len(b.events) > 0 || b.snap != nil:
+		worked := len(b.events) > 0 || b.snap != nil
+		if worked {
 			db.commitBatch(&b)
-		case closing:
+		}
+		switch {
+		case closing && !worked:
 			for _, p := range prunes {
 				p.finish(fmt.Errorf("prune events: %w", ErrClosed))
 			}
 			return
+		case closing:
+			// take again until the queue is empty
 		case len(prunes) > 0:
 			if prunes[0].step(db) {
 				prunes[0] = nil
 				prunes = prunes[1:]
 			}
-		default:
+		case !worked:
 			<-db.wake
 		}
 	}
