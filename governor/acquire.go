@@ -76,15 +76,12 @@ func (g *Governor) Acquire(ctx context.Context, r Request) (Decision, error) {
 			case <-wctx.Done():
 			}
 		}()
-		err = g.Sleep(wctx, left)
-		woke := wctx.Err() != nil && ctx.Err() == nil
+		_ = g.Sleep(wctx, left)
 		cancel()
 		if ctx.Err() != nil {
 			return Decision{}, ctx.Err()
 		}
-		if err == nil && !woke {
-			return d, nil
-		}
+		// Woken or out of time: decide again; past the deadline it is final.
 	}
 }
 
@@ -123,7 +120,8 @@ type part struct {
 
 // decide makes the decision for r under the lock. For a grant it returns the
 // seq of its event; for a denial caused only by a concurrency cap, with time
-// left to wait, it returns a channel closed when a slot may have freed.
+// left to wait, it returns a channel closed when a slot may have freed (and
+// records no event yet: the caller waits and decides again).
 func (g *Governor) decide(r Request, deadline time.Time) (Decision, int64, <-chan struct{}, error) {
 	g.mu.Lock()
 	defer g.mu.Unlock()
@@ -147,11 +145,12 @@ func (g *Governor) decide(r Request, deadline time.Time) (Decision, int64, <-cha
 
 	for _, pt := range parts {
 		if c := pt.p.def.Concurrency; c > 0 && pt.k.open >= c {
-			d := g.deny(r, now, parts, ReasonConcurrency, g.leaseFreeAt(pt, now),
+			d := g.deny(parts, ns, ReasonConcurrency, g.leaseFreeAt(pt, now),
 				fmt.Sprintf("pool %s: %d of %d concurrent leases are open", pt.name, pt.k.open, c))
 			if r.MaxWait > 0 && now.Before(deadline) {
-				return d, 0, g.released, nil
+				return d, 0, g.released, nil // not final: no event yet
 			}
+			g.recordDenial(r, now, d)
 			return d, 0, nil, nil
 		}
 	}
@@ -165,7 +164,9 @@ func (g *Governor) decide(r Request, deadline time.Time) (Decision, int64, <-cha
 				msg = fmt.Sprintf("pool %s: the rest of its quota is held back for priorities above %s", bind.name, r.Priority)
 			}
 		}
-		return g.deny(r, now, parts, reason, time.Duration(at-ns), msg), 0, nil, nil
+		d := g.deny(parts, ns, reason, time.Duration(at-ns), msg)
+		g.recordDenial(r, now, d)
+		return d, 0, nil, nil
 	}
 
 	l := &lease{
@@ -246,16 +247,17 @@ func (p *pool) exhausted(k *key, now int64) string {
 	return fmt.Sprintf("pool %s: not enough %s left for this cost", p.def.Name, p.def.Unit)
 }
 
-// deny records a denial event and returns the decision. Callers hold g.mu.
-func (g *Governor) deny(r Request, now time.Time, parts []part, reason Reason, retry time.Duration, msg string) Decision {
-	if retry < 0 {
-		retry = 0
-	}
+// deny returns a denial decision. Callers hold g.mu.
+func (g *Governor) deny(parts []part, now int64, reason Reason, retry time.Duration, msg string) Decision {
+	return Decision{Reason: reason, Message: msg, RetryAfter: max(retry, 0), Pools: g.statesOf(parts, now)}
+}
+
+// recordDenial writes a denial to the audit log. Callers hold g.mu.
+func (g *Governor) recordDenial(r Request, now time.Time, d Decision) {
 	g.Store.Append(Event{
 		Seq: g.nextSeq(), Time: now.UTC(), Type: EventDeny, Identity: r.Identity,
-		Priority: r.Priority.String(), Pools: r.Pools, Reason: string(reason), Message: msg,
+		Priority: r.Priority.String(), Pools: r.Pools, Reason: string(d.Reason), Message: d.Message,
 	})
-	return Decision{Reason: reason, Message: msg, RetryAfter: retry, Pools: g.statesOf(parts, now.UnixNano())}
 }
 
 // complete waits for a grant's event to be durable and for its slot.

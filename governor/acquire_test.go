@@ -293,3 +293,41 @@ func waitFor(tb testing.TB, cond func() bool) {
 		time.Sleep(time.Millisecond)
 	}
 }
+
+func TestConcurrencyWaiterGetsTheFreedSlot(t *testing.T) {
+	t.Parallel()
+	store := &memStore{}
+	g, _ := MustGovernor(t, "pools:\n  p: {limit: 100, window: 1m, concurrency: 1}\n", store)
+	first := mustAcquire(t, g, governor.Request{Pools: one("p", 1)})
+	blocked := make(chan struct{}, 1)
+	g.Sleep = func(ctx context.Context, d time.Duration) error {
+		blocked <- struct{}{}
+		<-ctx.Done() // woken only by a freed slot: no time passes
+		return ctx.Err()
+	}
+	got := make(chan governor.Decision, 1)
+	go func() { got <- mustAcquire(t, g, governor.Request{Pools: one("p", 1), MaxWait: time.Hour}) }()
+	<-blocked
+	mustNil(t, g.Release(first.LeaseID))
+	d := <-got
+	if !d.Granted {
+		t.Fatalf("waiter after release: %+v", d)
+	}
+	evs, _ := store.Events(context.Background(), governor.EventQuery{Type: governor.EventDeny})
+	if len(evs) != 0 {
+		t.Fatalf("a waiter that was granted left %d deny events", len(evs))
+	}
+}
+
+func TestConcurrencyWaitRunsOut(t *testing.T) {
+	t.Parallel()
+	g, _ := MustGovernor(t, "pools:\n  p: {limit: 100, window: 1m, concurrency: 1}\n", nil)
+	mustAcquire(t, g, governor.Request{Pools: one("p", 1), LeaseTTL: 30 * time.Second})
+	d := mustAcquire(t, g, governor.Request{Pools: one("p", 1), MaxWait: 5 * time.Second})
+	if d.Granted || d.Reason != governor.ReasonConcurrency {
+		t.Fatalf("= %+v, want concurrency_limit once the wait ran out", d)
+	}
+	if d.RetryAfter != 25*time.Second {
+		t.Fatalf("retry after %v, want 25s (the open lease's expiry)", d.RetryAfter)
+	}
+}

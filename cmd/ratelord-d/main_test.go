@@ -72,3 +72,11 @@ func TestBadSettingsNameTheirSource(t *testing.T) {
 		}
 	}
 }
+
+func TestRetentionNeverShorterThanTheLongestWindow(t *testing.T) {
+	t.Parallel()
+	m := MustMain(t, "pools:\n  day: {limit: 5, window: 24h}\n  min: {limit: 5, window: 1m}\n")
+	if m.retention != 24*time.Hour {
+		t.Fatalf("retention %v with --retention 1h and a 24h window, want 24h", m.retention)
+	}
+}
