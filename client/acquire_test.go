@@ -160,6 +160,7 @@ func TestAcquireCancelAbortsWait(t *testing.T) {
 	gone := make(chan struct{})
 	c := MustServe(t, map[string]http.HandlerFunc{
 		"POST /v1/acquire": func(w http.ResponseWriter, r *http.Request) {
+			MustDecode(t, r) // the server only watches the connection once the body is read
 			close(started)
 			<-r.Context().Done() // the daemon notices the waiter left
 			close(gone)

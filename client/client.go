@@ -4,11 +4,15 @@
 //
 //	c := client.New("http://127.0.0.1:8090")
 //	g, err := c.Acquire(ctx, client.AcquireRequest{Pool: "github-core", Cost: 1, MaxWait: 10 * time.Second})
-//	var d *client.Denied
-//	if errors.As(err, &d) {
-//		// over the limit: try again after d.RetryAfter
+//	var denied *client.Denied
+//	if errors.As(err, &denied) {
+//		return fmt.Errorf("github quota: try again in %s", denied.RetryAfter)
+//	}
+//	if err != nil {
+//		return err
 //	}
 //	defer c.Release(context.WithoutCancel(ctx), g.LeaseID)
+//	// ... call the GitHub API ...
 //
 // A denial is returned as a *Denied error, any other answer outside 2xx as an
 // *APIError, and a transport failure as the wrapped *url.Error.

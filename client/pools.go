@@ -83,6 +83,19 @@ func (w limitWire) state() (LimitState, error) {
 	return l, nil
 }
 
+// wire converts a limit to its JSON form.
+func (l LimitState) wire() limitWire {
+	w := limitWire{Limit: l.Limit, Window: durationString(l.Window), Algorithm: l.Algorithm,
+		Used: l.Used, Remaining: l.Remaining}
+	if !l.ResetAt.IsZero() {
+		w.ResetAt = l.ResetAt.UTC().Format(time.RFC3339Nano)
+	}
+	return w
+}
+
+// MarshalJSON encodes s in the daemon's wire form.
+func (s LimitState) MarshalJSON() ([]byte, error) { return json.Marshal(s.wire()) }
+
 // UnmarshalJSON decodes the daemon's POOLSTATE object, where windows are Go
 // duration strings and reset times RFC 3339.
 func (s *LimitState) UnmarshalJSON(data []byte) error {
@@ -95,17 +108,28 @@ func (s *LimitState) UnmarshalJSON(data []byte) error {
 	return err
 }
 
+// poolWire is the JSON form of PoolState.
+type poolWire struct {
+	Pool     string `json:"pool"`
+	Identity string `json:"identity"`
+	Unit     string `json:"unit"`
+	limitWire
+	LeasesOpen  int          `json:"leases_open"`
+	Concurrency int          `json:"concurrency"`
+	Limits      []LimitState `json:"limits"`
+}
+
+// MarshalJSON encodes s in the daemon's wire form (POOLSTATE).
+func (s PoolState) MarshalJSON() ([]byte, error) {
+	top := LimitState{Limit: s.Limit, Window: s.Window, Algorithm: s.Algorithm,
+		Used: s.Used, Remaining: s.Remaining, ResetAt: s.ResetAt}
+	return json.Marshal(poolWire{Pool: s.Pool, Identity: s.Identity, Unit: s.Unit, limitWire: top.wire(),
+		LeasesOpen: s.LeasesOpen, Concurrency: s.Concurrency, Limits: s.Limits})
+}
+
 // UnmarshalJSON decodes the daemon's POOLSTATE object.
 func (s *PoolState) UnmarshalJSON(data []byte) error {
-	var w struct {
-		limitWire
-		Pool        string       `json:"pool"`
-		Identity    string       `json:"identity"`
-		Unit        string       `json:"unit"`
-		LeasesOpen  int          `json:"leases_open"`
-		Concurrency int          `json:"concurrency"`
-		Limits      []LimitState `json:"limits"`
-	}
+	var w poolWire
 	if err := json.Unmarshal(data, &w); err != nil {
 		return err
 	}

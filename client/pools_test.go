@@ -2,6 +2,7 @@ package client_test
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"net/http"
 	"reflect"
@@ -96,5 +97,25 @@ func TestPoolBadWindowIsAnError(t *testing.T) {
 	})
 	if _, err := c.Pool(context.Background(), "p", ""); err == nil {
 		t.Error("a window that is not a Go duration decoded without error")
+	}
+}
+
+func TestPoolStateJSONRoundTrip(t *testing.T) {
+	t.Parallel()
+	b, err := json.Marshal(wantPool())
+	if err != nil {
+		t.Fatal(err)
+	}
+	var back client.PoolState
+	if err := json.Unmarshal(b, &back); err != nil {
+		t.Fatal(err)
+	}
+	if !reflect.DeepEqual(back, wantPool()) {
+		t.Errorf("round trip through %s gave %+v", b, back)
+	}
+	var m map[string]any
+	json.Unmarshal(b, &m)
+	if m["window"] != "1m0s" || m["reset_at"] != "2025-03-01T12:00:05.5Z" || m["leases_open"] != 3.0 {
+		t.Errorf("wire form %s: want Go durations, RFC 3339 times and snake_case keys", b)
 	}
 }
