@@ -29,12 +29,15 @@ type Request struct {
 	Priority policy.Priority
 	MaxWait  time.Duration // how long the caller lets the governor hold it
 	LeaseTTL time.Duration // 0 means DefaultLeaseTTL
+	// States asks for the pools' states in the decision (they cost
+	// allocations, so callers that do not show them leave it off).
+	States bool
 }
 
 // Decision is the answer to a Request. Over-limit is a decision, not an error.
 type Decision struct {
 	Granted    bool
-	LeaseID    string
+	LeaseID    LeaseID
 	At         time.Time     // when the granted units count (a waiter's slot)
 	Waited     time.Duration // how long the caller was held
 	Reason     Reason
@@ -55,8 +58,8 @@ func (g *Governor) Acquire(ctx context.Context, r Request) (Decision, error) {
 	}
 	start := g.Now()
 	deadline := start.Add(r.MaxWait)
-	for {
-		d, seq, wake, err := g.decide(r, deadline)
+	for now := start; ; now = g.Now() {
+		d, seq, wake, err := g.decide(r, now, deadline)
 		if err != nil {
 			return d, err
 		}
@@ -67,7 +70,7 @@ func (g *Governor) Acquire(ctx context.Context, r Request) (Decision, error) {
 			return d, nil
 		}
 		// Held back only by a concurrency cap: wait for a lease to close.
-		left := deadline.Sub(g.Now())
+		left := deadline.Sub(now)
 		wctx, cancel := context.WithCancel(ctx)
 		go func() {
 			select {
@@ -122,13 +125,12 @@ type part struct {
 // seq of its event; for a denial caused only by a concurrency cap, with time
 // left to wait, it returns a channel closed when a slot may have freed (and
 // records no event yet: the caller waits and decides again).
-func (g *Governor) decide(r Request, deadline time.Time) (Decision, int64, <-chan struct{}, error) {
+func (g *Governor) decide(r Request, now, deadline time.Time) (Decision, int64, <-chan struct{}, error) {
 	g.mu.Lock()
 	defer g.mu.Unlock()
 	if g.closed {
 		return Decision{}, 0, nil, Errorf(ErrUnavailable, "ratelord-d is shutting down: retry against another replica or after it restarts")
 	}
-	now := g.Now()
 	ns := now.UnixNano()
 	var buf [4]part
 	parts := buf[:0]
@@ -145,9 +147,12 @@ func (g *Governor) decide(r Request, deadline time.Time) (Decision, int64, <-cha
 
 	for _, pt := range parts {
 		if c := pt.p.def.Concurrency; c > 0 && pt.k.open >= c {
-			d := g.deny(parts, ns, ReasonConcurrency, g.leaseFreeAt(pt, now),
+			d := g.deny(r, parts, ns, ReasonConcurrency, g.leaseFreeAt(pt, now),
 				fmt.Sprintf("pool %s: %d of %d concurrent leases are open", pt.name, pt.k.open, c))
 			if r.MaxWait > 0 && now.Before(deadline) {
+				if g.released == nil {
+					g.released = make(chan struct{})
+				}
 				return d, 0, g.released, nil // not final: no event yet
 			}
 			g.recordDenial(r, now, d)
@@ -164,18 +169,13 @@ func (g *Governor) decide(r Request, deadline time.Time) (Decision, int64, <-cha
 				msg = fmt.Sprintf("pool %s: the rest of its quota is held back for priorities above %s", bind.name, r.Priority)
 			}
 		}
-		d := g.deny(parts, ns, reason, time.Duration(at-ns), msg)
+		d := g.deny(r, parts, ns, reason, time.Duration(at-ns), msg)
 		g.recordDenial(r, now, d)
 		return d, 0, nil, nil
 	}
 
-	l := &lease{
-		id:       g.newLeaseID(),
-		identity: r.Identity,
-		priority: r.Priority,
-		at:       at,
-		expires:  at + int64(r.LeaseTTL),
-	}
+	l := g.newLease()
+	l.identity, l.priority, l.at, l.expires = r.Identity, r.Priority, at, at+int64(r.LeaseTTL)
 	for _, pt := range parts {
 		for i := range pt.p.limits {
 			pt.p.limits[i].Charge(&pt.k.states[i], at, pt.cost)
@@ -190,12 +190,11 @@ func (g *Governor) decide(r Request, deadline time.Time) (Decision, int64, <-cha
 		Identity: r.Identity, Priority: r.Priority.String(), Pools: l.costs,
 		Expires: time.Unix(0, l.expires).UTC(),
 	})
-	return Decision{
-		Granted: true,
-		LeaseID: l.id,
-		At:      time.Unix(0, at).UTC(),
-		Pools:   g.statesOf(parts, ns),
-	}, seq, nil, nil
+	d := Decision{Granted: true, LeaseID: l.id, At: time.Unix(0, at).UTC()}
+	if r.States {
+		d.Pools = g.statesOf(parts, ns)
+	}
+	return d, seq, nil, nil
 }
 
 // earliest returns the earliest time >= from at which every limit of every
@@ -248,8 +247,12 @@ func (p *pool) exhausted(k *key, now int64) string {
 }
 
 // deny returns a denial decision. Callers hold g.mu.
-func (g *Governor) deny(parts []part, now int64, reason Reason, retry time.Duration, msg string) Decision {
-	return Decision{Reason: reason, Message: msg, RetryAfter: max(retry, 0), Pools: g.statesOf(parts, now)}
+func (g *Governor) deny(r Request, parts []part, now int64, reason Reason, retry time.Duration, msg string) Decision {
+	d := Decision{Reason: reason, Message: msg, RetryAfter: max(retry, 0)}
+	if r.States {
+		d.Pools = g.statesOf(parts, now)
+	}
+	return d
 }
 
 // recordDenial writes a denial to the audit log. Callers hold g.mu.
@@ -270,15 +273,15 @@ func (g *Governor) complete(ctx context.Context, d Decision, seq int64, start ti
 		g.Logger.Error("grant not committed", "lease_id", d.LeaseID, "err", err)
 		return Decision{Reason: ReasonStore, Message: "the audit log could not be written, so nothing was granted: check the database disk", RetryAfter: time.Second, Pools: d.Pools}, nil
 	}
+	if !d.At.After(start) {
+		return d, nil // granted at once
+	}
 	if wait := d.At.Sub(g.Now()); wait > 0 {
 		if err := g.Sleep(ctx, wait); err != nil {
 			g.cancel(d.LeaseID, "waiter gone before its slot")
 			return Decision{}, err
 		}
 	}
-	d.Waited = g.Now().Sub(start)
-	if d.Waited < 0 || d.At.Sub(start) <= 0 {
-		d.Waited = 0
-	}
+	d.Waited = max(g.Now().Sub(start), 0)
 	return d, nil
 }

@@ -121,10 +121,10 @@ func TestConcurrencyCapFreesOnSettleReleaseAndExpiry(t *testing.T) {
 	g, c := MustGovernor(t, "pools:\n  p: {limit: 100, window: 1m, concurrency: 1}\n", nil)
 	req := governor.Request{Pools: one("p", 1), LeaseTTL: time.Minute}
 	cost := int64(1)
-	frees := []func(id string){
-		func(id string) { mustNil(t, g.Settle(id, &cost, nil)) },
-		func(id string) { mustNil(t, g.Release(id)) },
-		func(id string) { c.Advance(time.Minute); g.ExpireLeases(c.Now()) },
+	frees := []func(id governor.LeaseID){
+		func(id governor.LeaseID) { mustNil(t, g.Settle(id, &cost, nil)) },
+		func(id governor.LeaseID) { mustNil(t, g.Release(id)) },
+		func(id governor.LeaseID) { c.Advance(time.Minute); g.ExpireLeases(c.Now()) },
 	}
 	for i, free := range frees {
 		d := mustAcquire(t, g, req)

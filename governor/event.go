@@ -28,7 +28,7 @@ type Event struct {
 	Seq      int64     `json:"seq"`
 	Time     time.Time `json:"time"` // for a grant: when its units count (a waited grant: its slot)
 	Type     EventType `json:"type"`
-	LeaseID  string    `json:"lease_id,omitempty"`
+	LeaseID  LeaseID   `json:"lease_id,omitzero"`
 	Identity string    `json:"identity,omitempty"`
 	Priority string    `json:"priority,omitempty"`
 	Pools    Costs     `json:"pools,omitempty"` // grant: charged costs; settle: the new actual costs

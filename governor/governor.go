@@ -6,11 +6,8 @@ package governor
 
 import (
 	"context"
-	"crypto/rand"
-	"encoding/hex"
 	"fmt"
 	"log/slog"
-	"strconv"
 	"sync"
 	"time"
 
@@ -39,11 +36,11 @@ type Governor struct {
 	mu       sync.Mutex
 	pol      *policy.Policy
 	pools    map[string]*pool
-	leases   map[string]*lease
+	leases   map[LeaseID]*lease
+	free     []*lease // closed leases to reuse, so a grant allocates nothing
 	seq      int64
-	leaseNo  uint64
-	idPrefix string
-	released chan struct{} // closed and replaced whenever a concurrency slot frees
+	leaseNo  LeaseID       // the highest lease id given out
+	released chan struct{} // closed when a lease closes, made when a waiter needs it
 	closed   bool
 }
 
@@ -75,13 +72,7 @@ func (g *Governor) Open(ctx context.Context) error {
 	if g.Sleep == nil {
 		g.Sleep = sleep
 	}
-	var b [4]byte
-	if _, err := rand.Read(b[:]); err != nil {
-		return fmt.Errorf("open governor: %w", err)
-	}
-	g.idPrefix = hex.EncodeToString(b[:])
-	g.released = make(chan struct{})
-	g.leases = make(map[string]*lease)
+	g.leases = make(map[LeaseID]*lease)
 	g.pol = g.Policy
 	g.pools = buildPools(g.pol, nil)
 	if err := g.recover(ctx); err != nil {
@@ -160,11 +151,24 @@ func (g *Governor) nextSeq() int64 {
 	return g.seq
 }
 
-// newLeaseID returns a lease id unique across restarts. Callers hold g.mu.
-func (g *Governor) newLeaseID() string {
+// newLease returns a lease with a fresh id, reusing a closed one's memory.
+// Callers hold g.mu.
+func (g *Governor) newLease() *lease {
+	var l *lease
+	if n := len(g.free); n > 0 {
+		l, g.free = g.free[n-1], g.free[:n-1]
+		*l = lease{costs: l.costs[:0]}
+	} else {
+		l = &lease{}
+		l.costs = l.buf[:0]
+	}
 	g.leaseNo++
-	return "l_" + g.idPrefix + "_" + strconv.FormatUint(g.leaseNo, 36)
+	l.id = g.leaseNo
+	return l
 }
+
+// maxFree bounds the closed leases kept for reuse.
+const maxFree = 4096
 
 func sleep(ctx context.Context, d time.Duration) error {
 	if d <= 0 {

@@ -9,18 +9,19 @@ import (
 
 // lease is an open grant.
 type lease struct {
-	id       string
+	id       LeaseID
 	identity string
 	priority policy.Priority
 	at       int64 // when its units count
 	expires  int64
-	costs    Costs // charged per pool
+	costs    Costs   // charged per pool
+	buf      [2]Cost // costs' first backing array
 }
 
 // Settle sets the actual cost of a lease and closes it. A single cost
 // applies to a lease of one pool; pools sets the cost per pool (pools not
 // named keep their charge). Units refunded free quota at once.
-func (g *Governor) Settle(leaseID string, cost *int64, pools Costs) error {
+func (g *Governor) Settle(leaseID LeaseID, cost *int64, pools Costs) error {
 	g.mu.Lock()
 	defer g.mu.Unlock()
 	l := g.leases[leaseID]
@@ -58,7 +59,7 @@ func (g *Governor) Settle(leaseID string, cost *int64, pools Costs) error {
 }
 
 // Release closes a lease; its charge stays.
-func (g *Governor) Release(leaseID string) error {
+func (g *Governor) Release(leaseID LeaseID) error {
 	g.mu.Lock()
 	defer g.mu.Unlock()
 	l := g.leases[leaseID]
@@ -71,7 +72,7 @@ func (g *Governor) Release(leaseID string) error {
 
 // cancel refunds a lease whose grant was never acknowledged or whose waiter
 // left before its slot.
-func (g *Governor) cancel(leaseID, why string) {
+func (g *Governor) cancel(leaseID LeaseID, why string) {
 	g.mu.Lock()
 	defer g.mu.Unlock()
 	if l := g.leases[leaseID]; l != nil {
@@ -107,6 +108,9 @@ func (g *Governor) closeLease(l *lease, actual Costs, typ EventType, msg string)
 		Seq: g.nextSeq(), Time: now.UTC(), Type: typ, LeaseID: l.id,
 		Identity: l.identity, Priority: l.priority.String(), Pools: actual, Message: msg,
 	})
+	if len(g.free) < maxFree {
+		g.free = append(g.free, l)
+	}
 }
 
 // applyClose is the state change of closing a lease, shared with replay.
@@ -129,8 +133,10 @@ func (g *Governor) applyClose(l *lease, actual Costs, now int64) {
 			k.open--
 		}
 	}
-	close(g.released)
-	g.released = make(chan struct{})
+	if g.released != nil {
+		close(g.released)
+		g.released = nil
+	}
 }
 
 // leaseFreeAt returns how long until a lease holding pt's key expires.
@@ -157,7 +163,7 @@ func indexOf(c Costs, pool string) int {
 	return -1
 }
 
-func unknownLease(id string) error {
+func unknownLease(id LeaseID) error {
 	return Errorf(ErrUnknownLease, "unknown lease %q: it was settled, released or expired, or never existed", id)
 }
 

@@ -22,6 +22,7 @@ type memStore struct {
 func (m *memStore) Append(e governor.Event) {
 	m.mu.Lock()
 	defer m.mu.Unlock()
+	e.Pools = append(governor.Costs(nil), e.Pools...) // the caller reuses it
 	m.events = append(m.events, e)
 }
 

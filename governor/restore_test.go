@@ -25,7 +25,7 @@ func TestRestartRestoresExactState(t *testing.T) {
 	for _, snapAt := range []int{-1, 0, 7, 20} {
 		store := &memStore{}
 		g, c := MustGovernor(t, restorePolicy, store)
-		var leases []string
+		var leases []governor.LeaseID
 		for step := 0; step < 30; step++ {
 			if step == snapAt {
 				if _, err := g.Snapshot(); err != nil {

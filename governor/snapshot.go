@@ -12,9 +12,10 @@ import (
 
 // snapshot is the governor's whole state at one seq.
 type snapshot struct {
-	Seq    int64                   `json:"seq"`
-	Pools  map[string]snapshotPool `json:"pools"`
-	Leases []snapshotLease         `json:"leases"`
+	Seq     int64                   `json:"seq"`
+	LeaseNo LeaseID                 `json:"lease_no"`
+	Pools   map[string]snapshotPool `json:"pools"`
+	Leases  []snapshotLease         `json:"leases"`
 }
 
 type snapshotPool struct {
@@ -23,7 +24,7 @@ type snapshotPool struct {
 }
 
 type snapshotLease struct {
-	ID       string          `json:"id"`
+	ID       LeaseID         `json:"id"`
 	Identity string          `json:"identity,omitempty"`
 	Priority policy.Priority `json:"priority"`
 	At       int64           `json:"at"`
@@ -36,7 +37,7 @@ type snapshotLease struct {
 func (g *Governor) Snapshot() (int64, error) {
 	g.mu.Lock()
 	defer g.mu.Unlock()
-	s := snapshot{Seq: g.seq, Pools: make(map[string]snapshotPool, len(g.pools))}
+	s := snapshot{Seq: g.seq, LeaseNo: g.leaseNo, Pools: make(map[string]snapshotPool, len(g.pools))}
 	for name, p := range g.pools {
 		sp := snapshotPool{Limits: p.limits, Keys: make(map[string][]quota.State, len(p.keys))}
 		for id, k := range p.keys {
@@ -84,6 +85,7 @@ func (g *Governor) recover(ctx context.Context) error {
 // restore installs a snapshot into the freshly built pools, keeping state by
 // pool name as a reload does.
 func (g *Governor) restore(s snapshot) {
+	g.leaseNo = s.LeaseNo
 	for name, sp := range s.Pools {
 		p := g.pools[name]
 		if p == nil {
@@ -109,6 +111,7 @@ func (g *Governor) apply(e Event) {
 	case EventGrant:
 		pr, _ := policy.ParsePriority(e.Priority)
 		l := &lease{id: e.LeaseID, identity: e.Identity, priority: pr, at: e.Time.UnixNano(), expires: e.Expires.UnixNano(), costs: e.Pools}
+		g.leaseNo = max(g.leaseNo, e.LeaseID)
 		for _, c := range l.costs {
 			if p := g.pools[c.Pool]; p != nil {
 				k := p.keyFor(l.identity, true)

@@ -25,7 +25,7 @@ type acquireBody struct {
 
 type grantJSON struct {
 	Granted  bool                 `json:"granted"`
-	LeaseID  string               `json:"lease_id"`
+	LeaseID  governor.LeaseID     `json:"lease_id"`
 	WaitedMS int64                `json:"waited_ms"`
 	Pools    []governor.PoolState `json:"pools"`
 }
@@ -76,7 +76,7 @@ func (s *Server) acquire(w http.ResponseWriter, r *http.Request) {
 
 // request checks the body and turns it into a governor request.
 func (b *acquireBody) request() (governor.Request, error) {
-	var req governor.Request
+	req := governor.Request{States: true}
 	switch {
 	case b.Pool != "" && b.Pools != nil:
 		return req, invalid("give \"pool\" (with \"cost\") or \"pools\", not both")

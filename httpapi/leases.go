@@ -17,21 +17,37 @@ func (s *Server) settle(w http.ResponseWriter, r *http.Request) {
 		s.fail(w, r, err)
 		return
 	}
-	id := r.PathValue("id")
-	if err := s.Governor.Settle(id, b.Cost, b.Pools); err != nil {
+	id, err := leaseID(r)
+	if err == nil {
+		err = s.Governor.Settle(id, b.Cost, b.Pools)
+	}
+	if err != nil {
 		s.fail(w, r, err)
 		return
 	}
-	writeJSON(w, http.StatusOK, map[string]any{"lease_id": id, "settled": true})
+	writeJSON(w, http.StatusOK, map[string]any{"lease_id": id.String(), "settled": true})
 }
 
 func (s *Server) release(w http.ResponseWriter, r *http.Request) {
-	id := r.PathValue("id")
-	if err := s.Governor.Release(id); err != nil {
+	id, err := leaseID(r)
+	if err == nil {
+		err = s.Governor.Release(id)
+	}
+	if err != nil {
 		s.fail(w, r, err)
 		return
 	}
-	writeJSON(w, http.StatusOK, map[string]any{"lease_id": id, "released": true})
+	writeJSON(w, http.StatusOK, map[string]any{"lease_id": id.String(), "released": true})
+}
+
+// leaseID reads the lease id of the path. No lease has a malformed id, so
+// that is a 404 unknown_lease too.
+func leaseID(r *http.Request) (governor.LeaseID, error) {
+	id, err := governor.ParseLeaseID(r.PathValue("id"))
+	if err != nil {
+		return 0, governor.Errorf(governor.ErrUnknownLease, "unknown lease: %v", err)
+	}
+	return id, nil
 }
 
 func (s *Server) pools(w http.ResponseWriter, r *http.Request) {

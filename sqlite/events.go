@@ -38,7 +38,7 @@ func (db *DB) insertEvent(ctx context.Context, e *governor.Event) error {
 		expires = e.Expires.UnixNano()
 	}
 	_, err := db.insert.ExecContext(ctx, e.Seq, e.Time.UnixNano(), string(e.Type),
-		null(e.LeaseID), null(e.Identity), null(e.Priority), pools,
+		null(e.LeaseID.String()), null(e.Identity), null(e.Priority), pools,
 		null(e.Reason), null(e.Message), expires)
 	return err
 }
@@ -136,16 +136,20 @@ func (db *DB) Replay(ctx context.Context, after int64, fn func(governor.Event) e
 func scanEvent(rows *sql.Rows) (governor.Event, error) {
 	var (
 		e       governor.Event
+		lease   string
 		timeNS  int64
 		pools   []byte
 		expires sql.NullInt64
 	)
-	err := rows.Scan(&e.Seq, &timeNS, &e.Type, &e.LeaseID, &e.Identity,
+	err := rows.Scan(&e.Seq, &timeNS, &e.Type, &lease, &e.Identity,
 		&e.Priority, &pools, &e.Reason, &e.Message, &expires)
 	if err != nil {
 		return e, err
 	}
 	e.Time = time.Unix(0, timeNS).UTC()
+	if err := e.LeaseID.UnmarshalText([]byte(lease)); err != nil {
+		return e, fmt.Errorf("event %d: %w", e.Seq, err)
+	}
 	if pools != nil {
 		if err := json.Unmarshal(pools, &e.Pools); err != nil {
 			return e, fmt.Errorf("decode pools of event %d: %w", e.Seq, err)

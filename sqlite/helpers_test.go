@@ -3,7 +3,6 @@ package sqlite_test
 import (
 	"bytes"
 	"context"
-	"fmt"
 	"io"
 	"log/slog"
 	"path/filepath"
@@ -92,7 +91,7 @@ func Grant(seq int64) governor.Event {
 		Seq:      seq,
 		Time:     t0.Add(time.Duration(seq) * time.Minute),
 		Type:     governor.EventGrant,
-		LeaseID:  fmt.Sprintf("lease-%d", seq),
+		LeaseID:  governor.LeaseID(seq),
 		Identity: "crawler-1",
 		Priority: "normal",
 		Pools:    governor.Costs{{Pool: "github-core", Units: 1}},

@@ -32,6 +32,13 @@ func (db *DB) Append(e governor.Event) {
 		db.mu.Unlock()
 		return
 	}
+	if len(e.Pools) > 0 {
+		// The caller may reuse e.Pools once Append returns: keep a copy in
+		// an arena that the next batch replaces.
+		start := len(db.costs)
+		db.costs = append(db.costs, e.Pools...)
+		e.Pools = db.costs[start:len(db.costs):len(db.costs)]
+	}
 	db.pending = append(db.pending, e)
 	db.appended = e.Seq
 	db.mu.Unlock()

@@ -44,7 +44,7 @@ func testRoundTrip(t *testing.T, s governor.Store) {
 		Seq:      1,
 		Time:     t0,
 		Type:     governor.EventGrant,
-		LeaseID:  "lease-1",
+		LeaseID:  governor.LeaseID(1),
 		Identity: "agent \"7\" ✓",
 		Priority: "high",
 		Pools:    governor.Costs{{Pool: "openai-tokens", Units: 1500}, {Pool: "openai-requests", Units: 1}, {Pool: "a", Units: -3}},

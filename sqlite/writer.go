@@ -28,6 +28,7 @@ type writerState struct {
 	mu       sync.Mutex // guards the fields down to wake
 	state    int
 	pending  []governor.Event // appended, not yet taken by the writer
+	costs    []governor.Cost  // arena holding the Pools of pending events
 	snap     *snapshot        // the newest snapshot not yet taken
 	prunes   []*pruneReq      // Prune calls not yet taken
 	appended int64            // the highest seq appended
@@ -138,6 +139,7 @@ func (db *DB) take(b *batch, prunes *[]*pruneReq) (closing bool) {
 	db.mu.Lock()
 	defer db.mu.Unlock()
 	b.events, db.pending = db.pending, b.events[:0]
+	db.costs = nil // the taken batch keeps the old arena
 	if db.snap != nil && db.snap.seq <= db.appended {
 		b.snap, db.snap = db.snap, nil
 	}
