@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/json"
 	"fmt"
+	"strconv"
 	"time"
 )
 
@@ -79,6 +80,10 @@ func (c Costs) MarshalJSON() ([]byte, error) {
 
 // UnmarshalJSON decodes a JSON object of pool to units, keeping its order.
 func (c *Costs) UnmarshalJSON(data []byte) error {
+	if out, ok := parseCosts(data); ok {
+		*c = out
+		return nil
+	}
 	dec := json.NewDecoder(bytes.NewReader(data))
 	tok, err := dec.Token()
 	if err != nil {
@@ -106,4 +111,60 @@ func (c *Costs) UnmarshalJSON(data []byte) error {
 	}
 	*c = out
 	return nil
+}
+
+// parseCosts is the fast path of UnmarshalJSON (a restart decodes every
+// event's costs): a flat object of plain names to integers, as MarshalJSON
+// writes it. Anything else reports !ok and takes the general path.
+func parseCosts(b []byte) (Costs, bool) {
+	i := skipSpace(b, 0)
+	if i >= len(b) || b[i] != '{' {
+		return nil, false
+	}
+	var out Costs
+	for i = skipSpace(b, i+1); i < len(b) && b[i] != '}'; {
+		if len(out) > 0 {
+			if b[i] != ',' {
+				return nil, false
+			}
+			i = skipSpace(b, i+1)
+		}
+		if i >= len(b) || b[i] != '"' {
+			return nil, false
+		}
+		end := bytes.IndexByte(b[i+1:], '"')
+		if end < 0 || bytes.IndexByte(b[i+1:i+1+end], '\\') >= 0 {
+			return nil, false
+		}
+		name := string(b[i+1 : i+1+end])
+		i = skipSpace(b, i+end+2)
+		if i >= len(b) || b[i] != ':' {
+			return nil, false
+		}
+		i = skipSpace(b, i+1)
+		j := i
+		if j < len(b) && b[j] == '-' {
+			j++
+		}
+		for j < len(b) && b[j] >= '0' && b[j] <= '9' {
+			j++
+		}
+		n, err := strconv.ParseInt(string(b[i:j]), 10, 64)
+		if err != nil {
+			return nil, false
+		}
+		out = append(out, Cost{Pool: name, Units: n})
+		i = skipSpace(b, j)
+	}
+	if i >= len(b) || skipSpace(b, i+1) != len(b) {
+		return nil, false
+	}
+	return out, true
+}
+
+func skipSpace(b []byte, i int) int {
+	for i < len(b) && (b[i] == ' ' || b[i] == '\t' || b[i] == '\n' || b[i] == '\r') {
+		i++
+	}
+	return i
 }

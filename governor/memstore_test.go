@@ -50,7 +50,7 @@ func (m *memStore) LoadSnapshot(ctx context.Context) (int64, []byte, error) {
 
 func (m *memStore) Replay(ctx context.Context, after int64, fn func(governor.Event) error) error {
 	for _, e := range m.all() {
-		if e.Seq > after {
+		if e.Seq > after && e.Type != governor.EventDeny && e.Type != governor.EventReload {
 			if err := fn(e); err != nil {
 				return err
 			}
@@ -67,6 +67,15 @@ func (m *memStore) Events(ctx context.Context, q governor.EventQuery) ([]governo
 		}
 	}
 	return out, nil
+}
+
+func (m *memStore) LastSeq(ctx context.Context) (int64, error) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	if n := len(m.events); n > 0 {
+		return max(m.events[n-1].Seq, m.snapSeq), nil
+	}
+	return m.snapSeq, nil
 }
 
 func (m *memStore) Prune(ctx context.Context, before time.Time) (int64, error) { return 0, nil }

@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"slices"
 	"time"
 
 	"github.com/ratelord/ratelord/policy"
@@ -33,27 +34,39 @@ type snapshotLease struct {
 }
 
 // Snapshot hands the store a snapshot of the whole state, so that a restart
-// replays only the events after it. It returns the snapshot's seq.
+// replays only the events after it. It returns the snapshot's seq. The lock
+// is held only to copy the state; encoding happens outside it.
 func (g *Governor) Snapshot() (int64, error) {
-	g.mu.Lock()
-	defer g.mu.Unlock()
-	s := snapshot{Seq: g.seq, LeaseNo: g.leaseNo, Pools: make(map[string]snapshotPool, len(g.pools))}
-	for name, p := range g.pools {
-		sp := snapshotPool{Limits: p.limits, Keys: make(map[string][]quota.State, len(p.keys))}
-		for id, k := range p.keys {
-			sp.Keys[id] = k.states
-		}
-		s.Pools[name] = sp
-	}
-	for _, l := range g.leases {
-		s.Leases = append(s.Leases, snapshotLease{ID: l.id, Identity: l.identity, Priority: l.priority, At: l.at, Expires: l.expires, Costs: l.costs})
-	}
+	s := g.copyState()
 	data, err := json.Marshal(s)
 	if err != nil {
 		return 0, fmt.Errorf("encode snapshot: %w", err)
 	}
 	g.Store.SaveSnapshot(s.Seq, data)
 	return s.Seq, nil
+}
+
+// copyState copies what a snapshot holds, under the lock.
+func (g *Governor) copyState() snapshot {
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	s := snapshot{Seq: g.seq, LeaseNo: g.leaseNo, Pools: make(map[string]snapshotPool, len(g.pools))}
+	for name, p := range g.pools {
+		sp := snapshotPool{Limits: p.limits, Keys: make(map[string][]quota.State, len(p.keys))}
+		for id, k := range p.keys {
+			states := make([]quota.State, len(k.states))
+			for i := range k.states {
+				states[i] = k.states[i].Clone()
+			}
+			sp.Keys[id] = states
+		}
+		s.Pools[name] = sp
+	}
+	s.Leases = make([]snapshotLease, 0, len(g.leases))
+	for _, l := range g.leases {
+		s.Leases = append(s.Leases, snapshotLease{ID: l.id, Identity: l.identity, Priority: l.priority, At: l.at, Expires: l.expires, Costs: slices.Clone(l.costs)})
+	}
+	return s
 }
 
 // recover loads the newest snapshot and replays every later event.
@@ -69,14 +82,15 @@ func (g *Governor) recover(ctx context.Context) error {
 		}
 		g.restore(s)
 	}
-	g.seq = seq
 	err = g.Store.Replay(ctx, seq, func(e Event) error {
 		g.apply(e)
-		g.seq = e.Seq
 		return nil
 	})
 	if err != nil {
 		return fmt.Errorf("replay events: %w", err)
+	}
+	if g.seq, err = g.Store.LastSeq(ctx); err != nil {
+		return fmt.Errorf("read last seq: %w", err)
 	}
 	g.Maintain(g.Now())
 	return nil

@@ -24,8 +24,11 @@ type Store interface {
 	SaveSnapshot(seq int64, data []byte)
 	// LoadSnapshot returns the newest snapshot, or seq 0 and nil data.
 	LoadSnapshot(ctx context.Context) (seq int64, data []byte, err error)
-	// Replay calls fn for every event with Seq > after, in Seq order.
+	// Replay calls fn, in Seq order, for every event with Seq > after that
+	// changes state: every type but deny and reload.
 	Replay(ctx context.Context, after int64, fn func(Event) error) error
+	// LastSeq returns the highest seq committed (or covered by the snapshot).
+	LastSeq(ctx context.Context) (int64, error)
 	// Events lists the audit log for the API.
 	Events(ctx context.Context, q EventQuery) ([]Event, error)
 	// Prune deletes events older than before whose Seq is at most the newest

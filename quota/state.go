@@ -144,10 +144,11 @@ func (s *State) pushEntry(e Entry) {
 	s.Entries = append(s.Entries, e)
 }
 
-// minBuf is the smallest queue allocated for a sliding window; a queue
+// minBuf is the smallest queue allocated for a sliding window (one entry, so
+// that an identity that spent once stays small); a queue
 // longer than keepBuf is released when it empties or shrinks to an eighth.
 const (
-	minBuf  = 8
+	minBuf  = 1
 	keepBuf = 64
 )
 

@@ -3,7 +3,6 @@ package sqlite
 import (
 	"context"
 	"database/sql"
-	"encoding/json"
 	"fmt"
 	"strings"
 	"time"
@@ -112,7 +111,7 @@ func (db *DB) LastSeq(ctx context.Context) (int64, error) {
 // the rows from one read transaction. It stops at fn's first error and
 // returns it as is.
 func (db *DB) Replay(ctx context.Context, after int64, fn func(governor.Event) error) error {
-	rows, err := db.read.QueryContext(ctx, "SELECT "+eventColumns+" FROM events WHERE seq > ? ORDER BY seq", after)
+	rows, err := db.read.QueryContext(ctx, "SELECT "+eventColumns+" FROM events WHERE seq > ? AND type NOT IN ('deny', 'reload') ORDER BY seq", after)
 	if err != nil {
 		return fmt.Errorf("replay events: %w", err)
 	}
@@ -151,7 +150,7 @@ func scanEvent(rows *sql.Rows) (governor.Event, error) {
 		return e, fmt.Errorf("event %d: %w", e.Seq, err)
 	}
 	if pools != nil {
-		if err := json.Unmarshal(pools, &e.Pools); err != nil {
+		if err := e.Pools.UnmarshalJSON(pools); err != nil {
 			return e, fmt.Errorf("decode pools of event %d: %w", e.Seq, err)
 		}
 	}

@@ -66,8 +66,12 @@ func testRoundTrip(t *testing.T, s governor.Store) {
 			t.Errorf("event %d: time in %v, want UTC", e.Seq, e.Time.Location())
 		}
 	}
-	if replayed := MustReplay(t, s, 0); !reflect.DeepEqual(replayed, want) {
-		t.Fatalf("Replay:\n got %+v\nwant %+v", replayed, want)
+	// Replay skips what changes no state: the reload.
+	if replayed := MustReplay(t, s, 0); !reflect.DeepEqual(replayed, want[:1]) {
+		t.Fatalf("Replay:\n got %+v\nwant %+v", replayed, want[:1])
+	}
+	if last, err := s.LastSeq(context.Background()); err != nil || last != 2 {
+		t.Fatalf("LastSeq = %d, %v; want 2", last, err)
 	}
 }
 

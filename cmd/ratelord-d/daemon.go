@@ -19,10 +19,11 @@ import (
 
 // Periods of the daemon's housekeeping, and the bound on a graceful stop.
 const (
-	maintainEvery = time.Second
-	snapshotEvery = 30 * time.Second
-	pruneEvery    = 10 * time.Minute
-	shutdownGrace = 30 * time.Second
+	maintainEvery  = time.Second
+	snapshotEvery  = 30 * time.Second
+	snapshotEvents = 100_000 // or after this many events, to bound a restart's replay
+	pruneEvery     = 10 * time.Minute
+	shutdownGrace  = 30 * time.Second
 )
 
 // Main is one running daemon: its store, governor and HTTP server. Tests
@@ -179,17 +180,29 @@ func (m *Main) housekeeping() {
 			return
 		case now := <-maintain.C:
 			m.Governor.Maintain(now)
-		case <-snap.C:
-			if seq := m.Governor.Seq(); seq != lastSnap {
-				if _, err := m.Governor.Snapshot(); err != nil {
-					m.Logger.Error("snapshot", "err", err)
-				}
-				lastSnap = seq
+			if m.Governor.Seq()-lastSnap >= snapshotEvents {
+				lastSnap = m.snapshot(lastSnap)
 			}
+		case <-snap.C:
+			lastSnap = m.snapshot(lastSnap)
 		case <-prune.C:
 			m.pruneLog()
 		}
 	}
+}
+
+// snapshot snapshots the state when events arrived since the last one, and
+// returns the seq the newest snapshot covers.
+func (m *Main) snapshot(last int64) int64 {
+	if m.Governor.Seq() == last {
+		return last
+	}
+	seq, err := m.Governor.Snapshot()
+	if err != nil {
+		m.Logger.Error("snapshot", "err", err)
+		return last
+	}
+	return seq
 }
 
 func (m *Main) pruneLog() {

@@ -1,6 +1,6 @@
 // Command ratelord is the command-line client of ratelord-d: it shows pool
 // status, acquires and settles quota, runs commands under a lease, follows
-// the audit log and checks policy files.
+// the audit log, checks policy files and load-tests the daemon.
 //
 // Exit codes: 0 granted or ok, 1 error, 2 usage error, 3 denied. exec
 // exits with its command's code instead (128+N when a signal killed it,
@@ -79,7 +79,7 @@ type command struct {
 func commands() []*command {
 	return []*command{
 		statusCmd(), acquireCmd(), settleCmd(), releaseCmd(), execCmd(),
-		eventsCmd(), policyCmd(), reloadCmd(), versionCmd(), helpCmd(),
+		eventsCmd(), policyCmd(), reloadCmd(), benchCmd(), versionCmd(), helpCmd(),
 	}
 }
 
