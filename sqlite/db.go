@@ -65,11 +65,12 @@ type DB struct {
 	// Logger receives commit failures. Default slog.Default().
 	Logger *slog.Logger
 
-	lock   *os.File
-	write  *sql.DB   // at most one connection: conn
-	conn   *sql.Conn // owned by the writer goroutine once Open returns
-	insert *sql.Stmt // prepared on conn
-	read   *sql.DB   // read-only pool
+	lock    *os.File
+	write   *sql.DB           // at most one connection: conn
+	conn    *sql.Conn         // owned by the writer goroutine once Open returns
+	inserts map[int]*sql.Stmt // multi-row INSERTs by row count, prepared on conn
+	args    []any             // the writer's reused argument buffer
+	read    *sql.DB           // read-only pool
 
 	writerState
 }
@@ -159,8 +160,11 @@ func (db *DB) openWriter(ctx context.Context, path, sync string) (err error) {
 	if err := migrate(ctx, db.conn); err != nil {
 		return fmt.Errorf("migrate: %w", err)
 	}
-	if db.insert, err = db.conn.PrepareContext(ctx, insertEventSQL); err != nil {
-		return fmt.Errorf("prepare insert: %w", err)
+	db.inserts = make(map[int]*sql.Stmt, len(insertSizes))
+	for _, n := range insertSizes {
+		if db.inserts[n], err = db.conn.PrepareContext(ctx, insertEventsSQL(n)); err != nil {
+			return fmt.Errorf("prepare insert: %w", err)
+		}
 	}
 	return nil
 }
@@ -199,8 +203,8 @@ func (db *DB) release() error {
 	if db.conn != nil {
 		errs = append(errs, db.checkpoint())
 	}
-	if db.insert != nil {
-		errs = append(errs, db.insert.Close())
+	for _, st := range db.inserts {
+		errs = append(errs, st.Close())
 	}
 	if db.conn != nil {
 		errs = append(errs, db.conn.Close())

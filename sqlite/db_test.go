@@ -36,8 +36,12 @@ func TestOpen_WAL(t *testing.T) {
 	if err := raw.QueryRow("SELECT MAX(version), COUNT(*) FROM schema_migrations").Scan(&versions, &rows); err != nil {
 		t.Fatal(err)
 	}
-	if versions != 1 || rows != 1 {
-		t.Fatalf("schema_migrations: max version %d in %d rows; want 1 in 1", versions, rows)
+	if versions != 2 || rows != 2 {
+		t.Fatalf("schema_migrations: max version %d in %d rows; want 2 in 2", versions, rows)
+	}
+	var indexes int
+	if err := raw.QueryRow("SELECT COUNT(*) FROM sqlite_master WHERE type = 'index' AND name = 'events_time_ns'").Scan(&indexes); err != nil || indexes != 0 {
+		t.Fatalf("events_time_ns index still there (%d, %v)", indexes, err)
 	}
 }
 
@@ -187,8 +191,8 @@ func TestCommitFailure(t *testing.T) {
 	bad.Identity = "boom"
 	db.Append(bad)
 	err = db.Durable(ctx, 2)
-	if err == nil || !strings.HasPrefix(err.Error(), "commit events: insert event 2: ") || !strings.Contains(err.Error(), "disk on fire") {
-		t.Fatalf("Durable of a failed event = %v, want commit events: insert event 2: ... disk on fire", err)
+	if err == nil || !strings.HasPrefix(err.Error(), "commit events: insert events 2 to 2: ") || !strings.Contains(err.Error(), "disk on fire") {
+		t.Fatalf("Durable of a failed event = %v, want commit events: insert events 2 to 2: ... disk on fire", err)
 	}
 	if err := db.Ping(ctx); err == nil || !strings.Contains(err.Error(), "disk on fire") {
 		t.Fatalf("Ping after a failed commit = %v, want the cause", err)

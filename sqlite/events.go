@@ -13,33 +13,59 @@ import (
 // defaultLimit is the page size of Events when the query sets none.
 const defaultLimit = 100
 
-// insertEventSQL is prepared once on the write connection.
-const insertEventSQL = `INSERT INTO events
+// insertSizes are the row counts of the prepared multi-row INSERTs: a
+// batch is written with as few statements as these sizes allow.
+var insertSizes = []int{64, 16, 4, 1}
+
+// insertEventsSQL is an INSERT of n events.
+func insertEventsSQL(n int) string {
+	row := "(?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
+	return `INSERT INTO events
 	(seq, time_ns, type, lease_id, identity, priority, pools, reason, message, expires_ns)
-	VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`
+	VALUES ` + strings.TrimSuffix(strings.Repeat(row+", ", n), ", ")
+}
 
 // eventColumns is what scanEvent reads, in its order.
 const eventColumns = `seq, time_ns, type, COALESCE(lease_id, ''), COALESCE(identity, ''),
 	COALESCE(priority, ''), pools, COALESCE(reason, ''), COALESCE(message, ''), expires_ns`
 
-// insertEvent writes e inside the writer's open transaction. Empty strings
-// and a zero Expires are stored as NULL; times as UTC unix nanoseconds.
-func (db *DB) insertEvent(ctx context.Context, e *governor.Event) error {
-	var pools, expires any
-	if len(e.Pools) > 0 {
-		b, err := e.Pools.MarshalJSON()
-		if err != nil {
-			return fmt.Errorf("encode pools: %w", err)
+// insertEvents writes events inside the writer's open transaction, many
+// rows per statement. Empty strings and a zero Expires are stored as NULL;
+// times as UTC unix nanoseconds.
+func (db *DB) insertEvents(ctx context.Context, events []governor.Event) error {
+	for len(events) > 0 {
+		size := 1
+		for _, n := range insertSizes {
+			if n <= len(events) {
+				size = n
+				break
+			}
 		}
-		pools = string(b) // TEXT: SQLite would read a BLOB as JSONB
+		args := db.args[:0]
+		for i := range events[:size] {
+			e := &events[i]
+			var pools, expires any
+			if len(e.Pools) > 0 {
+				b, err := e.Pools.MarshalJSON()
+				if err != nil {
+					return fmt.Errorf("encode pools of event %d: %w", e.Seq, err)
+				}
+				pools = string(b) // TEXT: SQLite would read a BLOB as JSONB
+			}
+			if !e.Expires.IsZero() {
+				expires = e.Expires.UnixNano()
+			}
+			args = append(args, e.Seq, e.Time.UnixNano(), string(e.Type),
+				null(e.LeaseID.String()), null(e.Identity), null(e.Priority), pools,
+				null(e.Reason), null(e.Message), expires)
+		}
+		db.args = args
+		if _, err := db.inserts[size].ExecContext(ctx, args...); err != nil {
+			return fmt.Errorf("insert events %d to %d: %w", events[0].Seq, events[size-1].Seq, err)
+		}
+		events = events[size:]
 	}
-	if !e.Expires.IsZero() {
-		expires = e.Expires.UnixNano()
-	}
-	_, err := db.insert.ExecContext(ctx, e.Seq, e.Time.UnixNano(), string(e.Type),
-		null(e.LeaseID.String()), null(e.Identity), null(e.Priority), pools,
-		null(e.Reason), null(e.Message), expires)
-	return err
+	return nil
 }
 
 // null maps the empty string to SQL NULL.

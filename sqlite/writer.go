@@ -202,10 +202,8 @@ func (db *DB) commit(b *batch) (err error) {
 			db.conn.ExecContext(ctx, "ROLLBACK") //nolint:errcheck
 		}
 	}()
-	for i := range b.events {
-		if err := db.insertEvent(ctx, &b.events[i]); err != nil {
-			return fmt.Errorf("insert event %d: %w", b.events[i].Seq, err)
-		}
+	if err := db.insertEvents(ctx, b.events); err != nil {
+		return err
 	}
 	if b.snap != nil {
 		if err := db.saveSnapshot(ctx, b.snap); err != nil {
