@@ -1,8 +1,9 @@
 package governor
 
 import (
+	"bytes"
 	"context"
-	"encoding/json"
+	"encoding/gob"
 	"fmt"
 	"slices"
 	"time"
@@ -38,10 +39,13 @@ type snapshotLease struct {
 // is held only to copy the state; encoding happens outside it.
 func (g *Governor) Snapshot() (int64, error) {
 	s := g.copyState()
-	data, err := json.Marshal(s)
-	if err != nil {
+	// gob, not JSON: a hot sliding window holds an entry per grant, and a
+	// snapshot is taken every 100k events.
+	var buf bytes.Buffer
+	if err := gob.NewEncoder(&buf).Encode(s); err != nil {
 		return 0, fmt.Errorf("encode snapshot: %w", err)
 	}
+	data := buf.Bytes()
 	g.Store.SaveSnapshot(s.Seq, data)
 	return s.Seq, nil
 }
@@ -77,7 +81,7 @@ func (g *Governor) recover(ctx context.Context) error {
 	}
 	if data != nil {
 		var s snapshot
-		if err := json.Unmarshal(data, &s); err != nil {
+		if err := gob.NewDecoder(bytes.NewReader(data)).Decode(&s); err != nil {
 			return fmt.Errorf("decode snapshot %d: %w", seq, err)
 		}
 		g.restore(s)
