@@ -64,9 +64,16 @@ func (g *Governor) Acquire(ctx context.Context, r Request) (Decision, error) {
 			return d, err
 		}
 		if d.Granted {
-			return g.complete(ctx, d, seq, start)
+			d, err = g.complete(ctx, d, seq, start)
+			if err == nil && g.Hooks.Acquired != nil {
+				g.Hooks.Acquired(g.Now().Sub(start), d.Waited)
+			}
+			return d, err
 		}
 		if wake == nil {
+			if g.Hooks.Acquired != nil {
+				g.Hooks.Acquired(g.Now().Sub(start), 0)
+			}
 			return d, nil
 		}
 		// Held back only by a concurrency cap: wait for a lease to close.
@@ -161,13 +168,25 @@ func (g *Governor) decide(r Request, now, deadline time.Time) (Decision, int64, 
 	}
 
 	at, bind := earliest(parts, ns, ns, r.Priority)
+	held := at != math.MaxInt64 && at == bind.k.hold
+	if held {
+		// Released by an upstream hold: spread the callers out.
+		at += int64(jitter(time.Duration(at - ns)))
+	}
 	if at == math.MaxInt64 || at-ns > max(int64(deadline.Sub(now)), 0) {
 		reason, msg := ReasonQuota, bind.p.exhausted(bind.k, ns)
-		if r.Priority != policy.Critical {
+		switch {
+		case held:
+			reason = ReasonUpstream
+			msg = fmt.Sprintf("pool %s: the upstream refused; held until %s", bind.name, time.Unix(0, bind.k.hold).UTC().Format(time.RFC3339Nano))
+		case r.Priority != policy.Critical:
 			if full, _ := earliest(parts, ns, ns, policy.Critical); full == ns {
 				reason = ReasonReserved
 				msg = fmt.Sprintf("pool %s: the rest of its quota is held back for priorities above %s", bind.name, r.Priority)
 			}
+		}
+		if reason == ReasonQuota {
+			g.ranDry(bind, ns, at)
 		}
 		d := g.deny(r, parts, ns, reason, time.Duration(at-ns), msg)
 		g.recordDenial(r, now, d)
@@ -181,7 +200,11 @@ func (g *Governor) decide(r Request, now, deadline time.Time) (Decision, int64, 
 			pt.p.limits[i].Charge(&pt.k.states[i], at, pt.cost)
 		}
 		pt.k.open++
+		pt.p.burn.add(ns, pt.cost)
 		l.costs = append(l.costs, Cost{Pool: pt.name, Units: pt.cost})
+		if g.Hooks.Decided != nil {
+			g.Hooks.Decided(pt.name, true, "")
+		}
 	}
 	g.leases[l.id] = l
 	seq := g.nextSeq()
@@ -198,12 +221,16 @@ func (g *Governor) decide(r Request, now, deadline time.Time) (Decision, int64, 
 }
 
 // earliest returns the earliest time >= from at which every limit of every
-// part fits, and the part that bound it (MaxInt64 when never).
+// part fits and no upstream hold applies, and the part that bound it
+// (MaxInt64 when never).
 func earliest(parts []part, now, from int64, pr policy.Priority) (int64, part) {
 	t, bind := from, parts[0]
 	for iter := 0; iter < 1000; iter++ {
 		moved := false
 		for _, pt := range parts {
+			if pt.k.hold > t {
+				t, bind, moved = pt.k.hold, pt, true
+			}
 			share := pt.p.def.Share(pr)
 			for i, lim := range pt.p.limits {
 				e, ok := lim.Earliest(&pt.k.states[i], now, t, pt.cost, share)
@@ -255,8 +282,33 @@ func (g *Governor) deny(r Request, parts []part, now int64, reason Reason, retry
 	return d
 }
 
-// recordDenial writes a denial to the audit log. Callers hold g.mu.
+// ranDry logs, once per episode, that a key of a pool ran out of quota: an
+// episode ends when a whole window passes without a quota denial there.
+// Callers hold g.mu.
+func (g *Governor) ranDry(pt part, now, refill int64) {
+	last := pt.k.lastDeny
+	pt.k.lastDeny = now
+	if last != 0 && now-last < pt.p.limits[0].Window {
+		return
+	}
+	attrs := []any{"pool", pt.name, "limit", pt.p.limits[0].Limit, "window", fmtDuration(time.Duration(pt.p.limits[0].Window))}
+	if pt.p.def.PerIdentity {
+		attrs = append(attrs, "identity", pt.id)
+	}
+	if refill != math.MaxInt64 {
+		attrs = append(attrs, "refills_at", time.Unix(0, refill).UTC())
+	}
+	g.Logger.Error("pool ran dry", attrs...)
+}
+
+// recordDenial writes a denial to the audit log and tells the hooks.
+// Callers hold g.mu.
 func (g *Governor) recordDenial(r Request, now time.Time, d Decision) {
+	if g.Hooks.Decided != nil {
+		for _, c := range r.Pools {
+			g.Hooks.Decided(c.Pool, false, d.Reason)
+		}
+	}
 	g.Store.Append(Event{
 		Seq: g.nextSeq(), Time: now.UTC(), Type: EventDeny, Identity: r.Identity,
 		Priority: r.Priority.String(), Pools: r.Pools, Reason: string(d.Reason), Message: d.Message,

@@ -32,6 +32,8 @@ type Governor struct {
 	// Sleep waits for d or until ctx is done; default a real timer. A waiter
 	// whose slot is in the future sleeps until it.
 	Sleep func(ctx context.Context, d time.Duration) error
+	// Hooks are told what the governor decides (for metrics).
+	Hooks Hooks
 
 	mu       sync.Mutex
 	pol      *policy.Policy
@@ -44,17 +46,35 @@ type Governor struct {
 	closed   bool
 }
 
+// Hooks let the daemon count what the governor does without the governor
+// knowing how. Any field may be nil. Decided and Observed are called with
+// the governor's lock held, so they must be quick and must not call it.
+type Hooks struct {
+	// Decided is called once per pool of every final decision.
+	Decided func(pool string, granted bool, reason Reason)
+	// Acquired is called once per acquire that got a decision, with the
+	// time it took and the part of it spent waiting for a slot.
+	Acquired func(latency, waited time.Duration)
+	// Observed is called for every observation of a pool.
+	Observed func(pool, source string, status int, limited bool)
+}
+
 // pool is the live state of one policy pool.
 type pool struct {
-	def    *policy.Pool
-	limits []quota.Limit
-	keys   map[string]*key // by identity; "" when the pool is shared
+	def      *policy.Pool
+	limits   []quota.Limit
+	keys     map[string]*key // by identity; "" when the pool is shared
+	burn     burnRate        // units granted per second, smoothed
+	observed *Observed       // the latest upstream observation
+	warned   bool            // a forecast warning was logged for this episode
 }
 
 // key is one partition of a pool: the whole pool, or one identity's copy.
 type key struct {
-	states []quota.State // one per limit
-	open   int           // leases open on this key
+	states   []quota.State // one per limit
+	open     int           // leases open on this key
+	hold     int64         // no grant before this (an upstream refusal), ns
+	lastDeny int64         // the last quota denial, for exhaustion episodes
 }
 
 // Open prepares the governor: it restores the state recorded in the store
@@ -107,11 +127,12 @@ func buildPools(p *policy.Policy, old map[string]*pool) map[string]*pool {
 			np.limits = append(np.limits, l.Quota())
 		}
 		if op := old[def.Name]; op != nil {
+			np.burn, np.observed, np.warned = op.burn, op.observed, op.warned
 			for id, ok := range op.keys {
 				if def.PerIdentity != op.def.PerIdentity {
 					break
 				}
-				nk := &key{states: make([]quota.State, len(np.limits)), open: ok.open}
+				nk := &key{states: make([]quota.State, len(np.limits)), open: ok.open, hold: ok.hold, lastDeny: ok.lastDeny}
 				for i := range np.limits {
 					if i < len(op.limits) && sameKind(op.limits[i], np.limits[i]) {
 						nk.states[i] = ok.states[i]

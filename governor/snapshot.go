@@ -21,8 +21,10 @@ type snapshot struct {
 }
 
 type snapshotPool struct {
-	Limits []quota.Limit            `json:"limits"`
-	Keys   map[string][]quota.State `json:"keys"`
+	Limits []quota.Limit
+	Keys   map[string][]quota.State
+	Holds  map[string]int64 // upstream holds still in force, by identity
+	Burn   burnRate
 }
 
 type snapshotLease struct {
@@ -56,8 +58,11 @@ func (g *Governor) copyState() snapshot {
 	defer g.mu.Unlock()
 	s := snapshot{Seq: g.seq, LeaseNo: g.leaseNo, Pools: make(map[string]snapshotPool, len(g.pools))}
 	for name, p := range g.pools {
-		sp := snapshotPool{Limits: p.limits, Keys: make(map[string][]quota.State, len(p.keys))}
+		sp := snapshotPool{Limits: p.limits, Keys: make(map[string][]quota.State, len(p.keys)), Holds: map[string]int64{}, Burn: p.burn}
 		for id, k := range p.keys {
+			if k.hold > 0 {
+				sp.Holds[id] = k.hold
+			}
 			states := make([]quota.State, len(k.states))
 			for i := range k.states {
 				states[i] = k.states[i].Clone()
@@ -109,6 +114,10 @@ func (g *Governor) restore(s snapshot) {
 		if p == nil {
 			continue
 		}
+		p.burn = sp.Burn
+		for id, until := range sp.Holds {
+			p.keyFor(id, true).hold = until
+		}
 		for id, states := range sp.Keys {
 			k := p.keyFor(id, true)
 			for i := range p.limits {
@@ -138,9 +147,29 @@ func (g *Governor) apply(e Event) {
 				for i := range p.limits {
 					p.limits[i].Charge(&k.states[i], l.at, c.Units)
 				}
+				p.burn.add(l.at, c.Units) // at the slot: the decision time is not logged
 			}
 		}
 		g.openLease(l)
+	case EventObserve:
+		for _, c := range e.Pools {
+			if p := g.pools[c.Pool]; p != nil {
+				k := p.keyFor(e.Identity, true)
+				if !e.Expires.IsZero() {
+					p.limits[0].Align(&k.states[0], e.Expires.UnixNano())
+				}
+				if c.Units > 0 {
+					p.limits[0].Charge(&k.states[0], e.Time.UnixNano(), c.Units)
+				}
+			}
+		}
+	case EventHold:
+		for _, c := range e.Pools {
+			if p := g.pools[c.Pool]; p != nil {
+				k := p.keyFor(e.Identity, true)
+				k.hold = max(k.hold, e.Expires.UnixNano())
+			}
+		}
 	case EventSettle, EventRelease, EventExpire:
 		l := g.leases[e.LeaseID]
 		if l == nil {
@@ -191,9 +220,13 @@ func (g *Governor) Maintain(now time.Time) {
 	g.mu.Lock()
 	defer g.mu.Unlock()
 	ns := now.UnixNano()
+	g.forecastPools(ns)
 	for _, p := range g.pools {
 		for id, k := range p.keys {
-			empty := k.open == 0
+			if k.hold <= ns {
+				k.hold = 0
+			}
+			empty := k.open == 0 && k.hold == 0 && (k.lastDeny == 0 || ns-k.lastDeny >= p.limits[0].Window)
 			for i := range p.limits {
 				if !p.limits[i].Prune(&k.states[i], ns) {
 					empty = false

@@ -1,6 +1,7 @@
 package governor
 
 import (
+	"math"
 	"sort"
 	"strings"
 	"time"
@@ -25,6 +26,14 @@ type PoolState struct {
 	Concurrency int          `json:"concurrency"`
 	Identities  int          `json:"identities,omitempty"` // per-identity pools: identities with state
 	Limits      []LimitState `json:"limits,omitempty"`
+	// BurnRate is the pool's recent spend in units per second (smoothed over
+	// about a minute, all identities together).
+	BurnRate float64 `json:"burn_rate"`
+	// ExhaustsAt is when the tightest limit runs dry at BurnRate; null when
+	// that is after its reset, or never.
+	ExhaustsAt *time.Time `json:"exhausts_at"`
+	HeldUntil  *time.Time `json:"held_until,omitempty"` // an upstream hold in force
+	Observed   *Observed  `json:"observed,omitempty"`   // the latest upstream observation
 }
 
 // LimitState is one limit of a pool.
@@ -90,6 +99,13 @@ func (g *Governor) state(name string, p *pool, identity string, k *key, now int6
 	if p.def.PerIdentity {
 		s.Identities = len(p.keys)
 	}
+	s.BurnRate = math.Round(p.burn.at(now)*1000) / 1000
+	if k.hold > now {
+		t := time.Unix(0, k.hold).UTC()
+		s.HeldUntil = &t
+	}
+	s.Observed = p.observed
+	tight := 0
 	for i, lim := range p.limits {
 		u := lim.Usage(&k.states[i], now)
 		ls := LimitState{
@@ -98,12 +114,17 @@ func (g *Governor) state(name string, p *pool, identity string, k *key, now int6
 			Used: u.Used, Remaining: u.Remaining, ResetAt: time.Unix(0, u.ResetAt).UTC(),
 		}
 		if i == 0 || ls.Remaining < s.Remaining {
+			tight = i
 			s.Limit, s.Window, s.Algorithm = ls.Limit, ls.Window, ls.Algorithm
 			s.Used, s.Remaining, s.ResetAt = ls.Used, ls.Remaining, ls.ResetAt
 		}
 		if len(p.limits) > 1 {
 			s.Limits = append(s.Limits, ls)
 		}
+	}
+	u := p.limits[tight].Usage(&k.states[tight], now)
+	if at := forecast(p.limits[tight], u, p.burn.at(now), now); !at.IsZero() {
+		s.ExhaustsAt = &at
 	}
 	return s
 }

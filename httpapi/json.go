@@ -17,11 +17,12 @@ const maxBody = 1 << 20
 
 // status maps each error code to its HTTP status: the one place that does.
 var status = map[string]int{
-	governor.ErrInvalid:      http.StatusBadRequest,
-	governor.ErrUnknownPool:  http.StatusNotFound,
-	governor.ErrUnknownLease: http.StatusNotFound,
-	governor.ErrUnavailable:  http.StatusServiceUnavailable,
-	governor.ErrInternal:     http.StatusInternalServerError,
+	governor.ErrInvalid:         http.StatusBadRequest,
+	governor.ErrUnknownPool:     http.StatusNotFound,
+	governor.ErrUnknownLease:    http.StatusNotFound,
+	governor.ErrUnknownUpstream: http.StatusNotFound,
+	governor.ErrUnavailable:     http.StatusServiceUnavailable,
+	governor.ErrInternal:        http.StatusInternalServerError,
 }
 
 // fail answers err. Internal errors show the client only "internal error".

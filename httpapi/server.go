@@ -28,6 +28,12 @@ type Server struct {
 	AuthToken string
 	// Now is the clock; default time.Now.
 	Now func() time.Time
+	// Proxy, when set, serves /proxy/{upstream}/... (the reverse proxy).
+	Proxy http.Handler
+	// Metrics, when set, serves GET /metrics (Prometheus; no auth).
+	Metrics http.Handler
+	// Dashboard, when set, serves GET / (the dashboard page and its assets).
+	Dashboard http.Handler
 
 	started  time.Time
 	stopping atomic.Bool
@@ -55,10 +61,21 @@ func (s *Server) Handler() http.Handler {
 	mux.HandleFunc("DELETE /v1/leases/{id}", s.release)
 	mux.HandleFunc("GET /v1/pools", s.pools)
 	mux.HandleFunc("GET /v1/pools/{name}", s.pool)
+	mux.HandleFunc("POST /v1/observe", s.observe)
 	mux.HandleFunc("GET /v1/events", s.events)
 	mux.HandleFunc("POST /v1/reload", s.reload)
 	mux.HandleFunc("GET /healthz", s.healthz)
 	mux.HandleFunc("GET /readyz", s.readyz)
+	if s.Proxy != nil {
+		mux.Handle("/proxy/", s.Proxy)
+	}
+	if s.Metrics != nil {
+		mux.Handle("GET /metrics", s.Metrics)
+	}
+	if s.Dashboard != nil {
+		mux.Handle("GET /{$}", s.Dashboard)
+		mux.Handle("GET /ui/", s.Dashboard)
+	}
 	mux.HandleFunc("/", notFound)
 	return s.count(s.auth(mux))
 }
@@ -68,6 +85,7 @@ var routes = []struct{ prefix, methods string }{
 	{"/v1/acquire", "POST"},
 	{"/v1/leases/", "POST, DELETE"},
 	{"/v1/pools", "GET"},
+	{"/v1/observe", "POST"},
 	{"/v1/events", "GET"},
 	{"/v1/reload", "POST"},
 	{"/healthz", "GET"},

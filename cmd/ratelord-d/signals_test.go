@@ -111,7 +111,7 @@ func TestSIGHUPReloadsOrKeepsTheOldPolicy(t *testing.T) {
 
 	writeFile(t, cfg, "pools:\n  p: {limit: 0, window: 1h}\n")
 	p.cmd.Process.Signal(syscall.SIGHUP)
-	waitLog(t, p, "level=error", 1)
+	waitLog(t, p, `level=error msg="policy reload refused`, 1)
 	if !strings.Contains(p.logs.String(), "pools.p.limit") {
 		t.Fatalf("the error log does not name the key:\n%s", p.logs)
 	}
