@@ -7,11 +7,12 @@ import (
 
 // Error codes. The HTTP layer maps each to a status in one place.
 const (
-	ErrInvalid      = "invalid_request" // bad input: 400
-	ErrUnknownPool  = "unknown_pool"    // 404
-	ErrUnknownLease = "unknown_lease"   // 404
-	ErrUnavailable  = "unavailable"     // shutting down or store failed: 503
-	ErrInternal     = "internal"        // 500
+	ErrInvalid         = "invalid_request"  // bad input: 400
+	ErrUnknownPool     = "unknown_pool"     // 404
+	ErrUnknownLease    = "unknown_lease"    // 404
+	ErrUnknownUpstream = "unknown_upstream" // 404
+	ErrUnavailable     = "unavailable"      // shutting down or store failed: 503
+	ErrInternal        = "internal"         // 500
 )
 
 // Error is an error with a code that says what kind of failure it is and a
