@@ -2,6 +2,7 @@ package governor_test
 
 import (
 	"context"
+	"log/slog"
 	"sync"
 	"testing"
 	"time"
@@ -120,7 +121,7 @@ func MustGovernor(tb testing.TB, yaml string, store *memStore) (*governor.Govern
 		store = &memStore{}
 	}
 	c := &clock{now: start}
-	g := &governor.Governor{Store: store, Policy: p, Now: c.Now, Sleep: func(ctx context.Context, d time.Duration) error {
+	g := &governor.Governor{Store: store, Policy: p, Now: c.Now, Logger: slog.New(slog.DiscardHandler), Sleep: func(ctx context.Context, d time.Duration) error {
 		if err := ctx.Err(); err != nil {
 			return err
 		}

@@ -46,6 +46,7 @@ type Main struct {
 	wg        sync.WaitGroup
 	closeOnce sync.Once
 	closeErr  error
+	pollers   pollers
 }
 
 // Run opens the store, restores the state, and starts serving. It does not block.
@@ -103,6 +104,7 @@ func (m *Main) Run(ctx context.Context) error {
 		}
 	}()
 	go m.housekeeping()
+	m.startPollers(pol)
 	m.Logger.Info("serving", "addr", m.ln.Addr().String())
 	return nil
 }
@@ -144,6 +146,7 @@ func (m *Main) close() error {
 			m.http.Close()
 		}
 	}
+	m.pollers.stop()
 	if m.stop != nil {
 		close(m.stop)
 	}

@@ -40,6 +40,7 @@ func (m *Main) Reload() (*policy.Policy, error) {
 		return nil, err
 	}
 	m.Governor.Reload(p)
+	m.startPollers(p)
 	return p, nil
 }
 
