@@ -27,9 +27,20 @@ pools:
 // MustServer starts the API over a real governor and SQLite store.
 func MustServer(tb testing.TB, token string) (*httptest.Server, *httpapi.Server) {
 	tb.Helper()
+	return mustServer(tb, token, testPolicy)
+}
+
+// MustServerPolicy is MustServer with a policy of the test's own.
+func MustServerPolicy(tb testing.TB, yaml string) (*httptest.Server, *httpapi.Server) {
+	tb.Helper()
+	return mustServer(tb, "", yaml)
+}
+
+func mustServer(tb testing.TB, token, yaml string) (*httptest.Server, *httpapi.Server) {
+	tb.Helper()
 	dir := tb.TempDir()
 	path := filepath.Join(dir, "policy.yaml")
-	if err := os.WriteFile(path, []byte(testPolicy), 0o644); err != nil {
+	if err := os.WriteFile(path, []byte(yaml), 0o644); err != nil {
 		tb.Fatal(err)
 	}
 	pol, err := policy.Load(path)
