@@ -64,9 +64,17 @@ func (g *Governor) Acquire(ctx context.Context, r Request) (Decision, error) {
 			return d, err
 		}
 		if d.Granted {
+			// Counted once durable: a failed commit is a store_unavailable denial.
 			d, err = g.complete(ctx, d, seq, start)
-			if err == nil && g.Hooks.Acquired != nil {
-				g.Hooks.Acquired(g.Now().Sub(start), d.Waited)
+			if err == nil {
+				if g.Hooks.Decided != nil {
+					for _, c := range r.Pools {
+						g.Hooks.Decided(c.Pool, d.Granted, d.Reason)
+					}
+				}
+				if g.Hooks.Acquired != nil {
+					g.Hooks.Acquired(g.Now().Sub(start), d.Waited)
+				}
 			}
 			return d, err
 		}
@@ -202,9 +210,6 @@ func (g *Governor) decide(r Request, now, deadline time.Time) (Decision, int64, 
 		pt.k.open++
 		pt.p.burn.add(ns, pt.cost)
 		l.costs = append(l.costs, Cost{Pool: pt.name, Units: pt.cost})
-		if g.Hooks.Decided != nil {
-			g.Hooks.Decided(pt.name, true, "")
-		}
 	}
 	g.leases[l.id] = l
 	seq := g.nextSeq()

@@ -47,10 +47,11 @@ type Governor struct {
 }
 
 // Hooks let the daemon count what the governor does without the governor
-// knowing how. Any field may be nil. Decided and Observed are called with
-// the governor's lock held, so they must be quick and must not call it.
+// knowing how. Any field may be nil. They must be quick and must not call
+// the governor (Observed and a denial's Decided run under its lock).
 type Hooks struct {
-	// Decided is called once per pool of every final decision.
+	// Decided is called once per pool of every final decision; for a grant,
+	// once it is durable.
 	Decided func(pool string, granted bool, reason Reason)
 	// Acquired is called once per acquire that got a decision, with the
 	// time it took and the part of it spent waiting for a slot.

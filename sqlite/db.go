@@ -18,6 +18,7 @@ import (
 	"path/filepath"
 	"runtime"
 	"strings"
+	"time"
 
 	"github.com/ratelord/ratelord/governor"
 	_ "modernc.org/sqlite" // the "sqlite" database/sql driver
@@ -64,6 +65,11 @@ type DB struct {
 	Sync string
 	// Logger receives commit failures. Default slog.Default().
 	Logger *slog.Logger
+	// OnCommit, when set, is called by the writer after each group commit,
+	// successful or not, with the batch's event count, the time the commit
+	// took (retries included) and its error. It runs before the batch's
+	// waiters are woken, so it must be quick. Set it before Open.
+	OnCommit func(events int, d time.Duration, err error)
 
 	lock    *os.File
 	write   *sql.DB           // at most one connection: conn

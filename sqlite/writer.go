@@ -158,6 +158,7 @@ func (db *DB) commitBatch(b *batch) {
 	if n := len(b.events); n > 0 {
 		from, to = b.events[0].Seq, b.events[n-1].Seq
 	}
+	began := time.Now()
 	for attempt := 0; ; attempt++ {
 		if err = db.commit(b); err == nil {
 			break
@@ -181,6 +182,10 @@ func (db *DB) commitBatch(b *batch) {
 		}
 	} else {
 		db.lastErr.Store(nil)
+	}
+	if db.OnCommit != nil {
+		// Before publish, so that a caller whose Durable returned sees it.
+		db.OnCommit(len(b.events), time.Since(began), err)
 	}
 	if len(b.events) > 0 {
 		db.publish(to)

@@ -12,8 +12,12 @@ import (
 	"sync"
 	"time"
 
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/promhttp"
+
 	"github.com/ratelord/ratelord/governor"
 	"github.com/ratelord/ratelord/httpapi"
+	"github.com/ratelord/ratelord/metrics"
 	"github.com/ratelord/ratelord/sqlite"
 )
 
@@ -37,6 +41,7 @@ type Main struct {
 	Store    *sqlite.DB
 	Governor *governor.Governor
 	Server   *httpapi.Server
+	Metrics  *metrics.Metrics // on a registry of this daemon's own
 
 	http      *http.Server
 	ln        net.Listener
@@ -76,18 +81,26 @@ func (m *Main) Run(ctx context.Context) error {
 		m.Logger.Warn("retention is shorter than the longest window; using the window", "retention", m.Config.Retention, "window", lw)
 		m.retention = lw
 	}
-	m.Store = &sqlite.DB{Path: m.Config.DBPath, Sync: m.Config.Sync, Logger: m.Logger}
+	// The metrics feed on the store and the governor, whose hooks must be
+	// set before they open; the governor is only read at scrape time.
+	reg := prometheus.NewRegistry()
+	gov := &governor.Governor{Policy: pol, Logger: m.Logger}
+	m.Metrics = metrics.New(reg, gov, version)
+	gov.Hooks = m.Metrics.Hooks()
+	m.Store = &sqlite.DB{Path: m.Config.DBPath, Sync: m.Config.Sync, Logger: m.Logger, OnCommit: m.Metrics.ObserveCommit}
 	if err := m.Store.Open(); err != nil {
 		m.Store = nil
 		return err
 	}
-	m.Governor = &governor.Governor{Store: m.Store, Policy: pol, Logger: m.Logger}
+	gov.Store = m.Store
+	m.Governor = gov
 	began := time.Now()
 	if err := m.Governor.Open(ctx); err != nil {
 		return err
 	}
 	m.Logger.Info("state restored", "seq", m.Governor.Seq(), "open_leases", m.Governor.OpenLeases(), "took", time.Since(began).Round(time.Millisecond))
 	m.Server = &httpapi.Server{Governor: m.Governor, Store: m.Store, Logger: m.Logger, Version: version, Reload: m.Reload, AuthToken: m.Config.AuthToken}
+	m.Server.Metrics = promhttp.HandlerFor(reg, promhttp.HandlerOpts{ErrorLog: slog.NewLogLogger(m.Logger.Handler(), slog.LevelError)})
 	m.ln, err = net.Listen("tcp", m.Config.Addr)
 	if err != nil {
 		return fmt.Errorf("listen on %s: %w (is another ratelord-d running? pass --addr)", m.Config.Addr, err)

@@ -37,9 +37,11 @@ func (m *Main) Reload() (*policy.Policy, error) {
 	p, _, err := loadPolicy(m.Config.ConfigPath)
 	if err != nil {
 		m.Governor.ReloadFailed(err.Error())
+		m.Metrics.Reloaded(false)
 		return nil, err
 	}
 	m.Governor.Reload(p)
+	m.Metrics.Reloaded(true)
 	m.startPollers(p)
 	return p, nil
 }
