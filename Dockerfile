@@ -4,7 +4,7 @@
 #
 #   docker build --build-arg VERSION=$(git describe --tags --always) -t ratelord .
 #   docker run -d --name ratelord -p 127.0.0.1:8090:8090 --stop-timeout 45 \
-#     -e RATELORD_AUTH_TOKEN=... -v ratelord-data:/data ratelord
+#     -e RATELORD_AUTH_TOKEN -v ratelord-data:/data ratelord
 #
 # Two stages: the Go toolchain builds two static binaries (the SQLite driver
 # is pure Go, so CGO_ENABLED=0 works), and the final image holds only them,
