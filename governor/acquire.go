@@ -44,6 +44,8 @@ type Decision struct {
 	Message    string
 	RetryAfter time.Duration // earliest time the same request fits, from now
 	Pools      []PoolState
+
+	decided time.Time // when the governor decided
 }
 
 // Acquire decides r. A grant is returned only once its event is durable; a
@@ -58,8 +60,8 @@ func (g *Governor) Acquire(ctx context.Context, r Request) (Decision, error) {
 	}
 	start := g.Now()
 	deadline := start.Add(r.MaxWait)
-	for now := start; ; now = g.Now() {
-		d, seq, wake, err := g.decide(r, now, deadline)
+	for {
+		d, seq, wake, err := g.decide(r, deadline)
 		if err != nil {
 			return d, err
 		}
@@ -85,7 +87,7 @@ func (g *Governor) Acquire(ctx context.Context, r Request) (Decision, error) {
 			return d, nil
 		}
 		// Held back only by a concurrency cap: wait for a lease to close.
-		left := deadline.Sub(now)
+		left := deadline.Sub(g.Now())
 		wctx, cancel := context.WithCancel(ctx)
 		go func() {
 			select {
@@ -140,12 +142,13 @@ type part struct {
 // seq of its event; for a denial caused only by a concurrency cap, with time
 // left to wait, it returns a channel closed when a slot may have freed (and
 // records no event yet: the caller waits and decides again).
-func (g *Governor) decide(r Request, now, deadline time.Time) (Decision, int64, <-chan struct{}, error) {
+func (g *Governor) decide(r Request, deadline time.Time) (Decision, int64, <-chan struct{}, error) {
 	g.mu.Lock()
 	defer g.mu.Unlock()
 	if g.closed {
 		return Decision{}, 0, nil, Errorf(ErrUnavailable, "ratelord-d is shutting down: retry against another replica or after it restarts")
 	}
+	now := g.clock()
 	ns := now.UnixNano()
 	var buf [4]part
 	parts := buf[:0]
@@ -218,7 +221,7 @@ func (g *Governor) decide(r Request, now, deadline time.Time) (Decision, int64, 
 		Identity: r.Identity, Priority: r.Priority.String(), Pools: l.costs,
 		Expires: time.Unix(0, l.expires).UTC(),
 	})
-	d := Decision{Granted: true, LeaseID: l.id, At: time.Unix(0, at).UTC()}
+	d := Decision{Granted: true, LeaseID: l.id, At: time.Unix(0, at).UTC(), decided: now}
 	if r.States {
 		d.Pools = g.statesOf(parts, ns)
 	}
@@ -330,7 +333,7 @@ func (g *Governor) complete(ctx context.Context, d Decision, seq int64, start ti
 		g.Logger.Error("grant not committed", "lease_id", d.LeaseID, "err", err)
 		return Decision{Reason: ReasonStore, Message: "the audit log could not be written, so nothing was granted: check the database disk", RetryAfter: time.Second, Pools: d.Pools}, nil
 	}
-	if !d.At.After(start) {
+	if !d.At.After(d.decided) {
 		return d, nil // granted at once
 	}
 	if wait := d.At.Sub(g.Now()); wait > 0 {

@@ -331,3 +331,20 @@ func TestConcurrencyWaitRunsOut(t *testing.T) {
 		t.Fatalf("retry after %v, want 25s (the open lease's expiry)", d.RetryAfter)
 	}
 }
+
+// TestDecisionsNeverGoBackInTime: a request whose clock reading is older
+// than a decision already applied (it waited for the lock, or the wall clock
+// stepped back) is decided at the later time, because the state has already
+// been pruned up to it.
+func TestDecisionsNeverGoBackInTime(t *testing.T) {
+	t.Parallel()
+	g, c := MustGovernor(t, "pools:\n  p: {limit: 1, window: 10s}\n", nil)
+	mustAcquire(t, g, governor.Request{Pools: one("p", 1)})
+	c.Advance(10500 * time.Millisecond)
+	g.Pools() // prunes the first unit, which stopped counting at 10s
+	c.Advance(-600 * time.Millisecond)
+	d := mustAcquire(t, g, governor.Request{Pools: one("p", 1)})
+	if !d.Granted || !d.At.Equal(start.Add(10500*time.Millisecond)) {
+		t.Fatalf("= %+v, want granted at 10.5s, not at 9.9s when the first unit still counted", d)
+	}
+}

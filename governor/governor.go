@@ -41,6 +41,7 @@ type Governor struct {
 	leases   map[LeaseID]*lease
 	free     []*lease // closed leases to reuse, so a grant allocates nothing
 	seq      int64
+	last     int64         // the latest time a decision was made at, ns
 	leaseNo  LeaseID       // the highest lease id given out
 	released chan struct{} // closed when a lease closes, made when a waiter needs it
 	closed   bool
@@ -165,6 +166,24 @@ func (p *pool) keyFor(identity string, create bool) *key {
 		p.keys[identity] = k
 	}
 	return k
+}
+
+// clock returns the time to decide at. It reads the clock under the lock and
+// never goes back: the state is pruned as time passes, so a decision made
+// at an earlier time than one already applied could count too little.
+// Callers hold g.mu.
+func (g *Governor) clock() time.Time {
+	return g.after(g.Now())
+}
+
+// after returns now, or the latest decision time if that is later, and
+// records it. Callers hold g.mu.
+func (g *Governor) after(now time.Time) time.Time {
+	if ns := now.UnixNano(); ns > g.last {
+		g.last = ns
+		return now
+	}
+	return time.Unix(0, g.last)
 }
 
 // nextSeq returns the sequence number of the next event. Callers hold g.mu.

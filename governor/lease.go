@@ -89,7 +89,7 @@ func (g *Governor) cancel(leaseID LeaseID, why string) {
 func (g *Governor) ExpireLeases(now time.Time) int {
 	g.mu.Lock()
 	defer g.mu.Unlock()
-	ns, n := now.UnixNano(), 0
+	ns, n := g.after(now).UnixNano(), 0
 	for _, l := range g.leases {
 		if l.expires <= ns {
 			g.closeLease(l, nil, EventExpire, "lease_ttl passed before it was settled or released")
@@ -102,7 +102,7 @@ func (g *Governor) ExpireLeases(now time.Time) int {
 // closeLease applies the actual costs (nil keeps the charge), frees the
 // lease's concurrency slots and records the event. Callers hold g.mu.
 func (g *Governor) closeLease(l *lease, actual Costs, typ EventType, msg string) {
-	now := g.Now()
+	now := g.clock()
 	g.applyClose(l, actual, now.UnixNano())
 	g.Store.Append(Event{
 		Seq: g.nextSeq(), Time: now.UTC(), Type: typ, LeaseID: l.id,

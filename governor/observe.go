@@ -52,7 +52,7 @@ func (g *Governor) Observe(o Observation) error {
 	if o.Remaining < -1 || o.Limit < -1 {
 		return Errorf(ErrInvalid, "remaining and limit must be 0 or more (or left out)")
 	}
-	now := g.Now()
+	now := g.clock()
 	k := p.keyFor(o.Identity, true)
 	ob := Observed{At: now.UTC(), Source: o.Source, Status: o.Status, Limit: o.Limit, Remaining: o.Remaining, ResetAt: o.ResetAt.UTC()}
 	if o.Remaining >= 0 || !o.ResetAt.IsZero() {

@@ -93,6 +93,9 @@ func (g *Governor) recover(ctx context.Context) error {
 	}
 	err = g.Store.Replay(ctx, seq, func(e Event) error {
 		g.apply(e)
+		if e.Type != EventGrant { // a grant's time may be a waiter's future slot
+			g.last = max(g.last, e.Time.UnixNano())
+		}
 		return nil
 	})
 	if err != nil {
@@ -208,7 +211,7 @@ func (g *Governor) Reload(p *policy.Policy) {
 	g.pools = buildPools(p, g.pools)
 	g.pol = p
 	g.Store.Append(Event{
-		Seq: g.nextSeq(), Time: g.Now().UTC(), Type: EventReload,
+		Seq: g.nextSeq(), Time: g.clock().UTC(), Type: EventReload,
 		Message: fmt.Sprintf("policy from %s: %d pools, %d upstreams", p.Source, len(p.Pools), len(p.Upstreams)),
 	})
 }
@@ -219,7 +222,7 @@ func (g *Governor) Maintain(now time.Time) {
 	g.ExpireLeases(now)
 	g.mu.Lock()
 	defer g.mu.Unlock()
-	ns := now.UnixNano()
+	ns := g.after(now).UnixNano()
 	g.forecastPools(ns)
 	for _, p := range g.pools {
 		for id, k := range p.keys {
@@ -250,5 +253,5 @@ func (g *Governor) Seq() int64 {
 func (g *Governor) ReloadFailed(msg string) {
 	g.mu.Lock()
 	defer g.mu.Unlock()
-	g.Store.Append(Event{Seq: g.nextSeq(), Time: g.Now().UTC(), Type: EventReload, Reason: "invalid_policy", Message: msg})
+	g.Store.Append(Event{Seq: g.nextSeq(), Time: g.clock().UTC(), Type: EventReload, Reason: "invalid_policy", Message: msg})
 }

@@ -52,7 +52,7 @@ type LimitState struct {
 func (g *Governor) Pools() []PoolState {
 	g.mu.Lock()
 	defer g.mu.Unlock()
-	ns := g.Now().UnixNano()
+	ns := g.clock().UnixNano()
 	out := make([]PoolState, 0, len(g.pol.Pools))
 	for _, def := range g.pol.Pools {
 		out = append(out, g.state(def.Name, g.pools[def.Name], "", nil, ns))
@@ -68,7 +68,7 @@ func (g *Governor) Pool(name, identity string) (PoolState, error) {
 	if p == nil {
 		return PoolState{}, Errorf(ErrUnknownPool, "unknown pool %q: GET /v1/pools lists the pools of the policy", name)
 	}
-	return g.state(name, p, identity, nil, g.Now().UnixNano()), nil
+	return g.state(name, p, identity, nil, g.clock().UnixNano()), nil
 }
 
 // statesOf returns the state of each part. Callers hold g.mu.
