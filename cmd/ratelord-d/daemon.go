@@ -17,8 +17,8 @@ import (
 
 	"github.com/ratelord/ratelord/governor"
 	"github.com/ratelord/ratelord/httpapi"
-	"github.com/ratelord/ratelord/proxy"
 	"github.com/ratelord/ratelord/metrics"
+	"github.com/ratelord/ratelord/proxy"
 	"github.com/ratelord/ratelord/sqlite"
 )
 
