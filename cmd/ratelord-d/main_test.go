@@ -80,3 +80,27 @@ func TestRetentionNeverShorterThanTheLongestWindow(t *testing.T) {
 		t.Fatalf("retention %v with --retention 1h and a 24h window, want 24h", m.retention)
 	}
 }
+
+func TestWarnsLoudlyWithoutTokenBeyondLoopback(t *testing.T) {
+	t.Parallel()
+	for _, tc := range []struct {
+		addr, token string
+		warn        bool
+	}{{"0.0.0.0:0", "", true}, {"127.0.0.1:0", "", false}, {"0.0.0.0:0", "s3cret", false}} {
+		dir := t.TempDir()
+		var logs strings.Builder
+		m := &Main{
+			Config: Config{DBPath: filepath.Join(dir, "r.db"), Addr: tc.addr, Sync: "normal", Retention: time.Hour, LogLevel: "info", LogFormat: "text", AuthToken: tc.token, ConfigPath: filepath.Join(dir, "p.yaml")},
+			Stderr: &logs,
+		}
+		writeFile(t, m.Config.ConfigPath, "pools:\n  p: {limit: 1, window: 1s}\n")
+		if err := m.Run(context.Background()); err != nil {
+			t.Fatal(err)
+		}
+		m.Close()
+		got := strings.Contains(logs.String(), `level=warn msg="no auth token is set and the API listens beyond loopback`)
+		if got != tc.warn {
+			t.Errorf("addr %s token %q: warned %v, want %v\n%s", tc.addr, tc.token, got, tc.warn, logs.String())
+		}
+	}
+}
