@@ -101,6 +101,8 @@ func (c *Client) do(ctx context.Context, method, path string, query url.Values, 
 		}
 		body = bytes.NewReader(b)
 	}
+	// Marked, so that a Transport in this request's path lets it through.
+	ctx = context.WithValue(ctx, ownCall{}, true)
 	req, err := http.NewRequestWithContext(ctx, method, u, body)
 	if err != nil {
 		return nil, err

@@ -21,9 +21,10 @@ const (
 // Error codes the daemon answers with (APIError.Code). The daemon may send
 // others, such as "bad_request" or "unauthorized".
 const (
-	CodeUnknownPool   = "unknown_pool"
-	CodeUnknownLease  = "unknown_lease"
-	CodeInvalidPolicy = "invalid_policy"
+	CodeUnknownPool     = "unknown_pool"
+	CodeUnknownLease    = "unknown_lease"
+	CodeUnknownUpstream = "unknown_upstream"
+	CodeInvalidPolicy   = "invalid_policy"
 )
 
 // Denied is the daemon's "not now" to an acquire (HTTP 429, or 503 when its
