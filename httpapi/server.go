@@ -34,6 +34,9 @@ type Server struct {
 	Metrics http.Handler
 	// Dashboard, when set, serves GET / (the dashboard page and its assets).
 	Dashboard http.Handler
+	// StreamPoll is how often a caught-up event stream (GET /v1/events
+	// with follow) looks for new events in the Store; default 200ms.
+	StreamPoll time.Duration
 
 	started  time.Time
 	stopping atomic.Bool
@@ -124,8 +127,12 @@ func (s *Server) auth(next http.Handler) http.Handler {
 	}
 	want := []byte("Bearer " + s.AuthToken)
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		switch r.URL.Path {
-		case "/healthz", "/readyz", "/metrics":
+		// The dashboard's page and assets hold no data (the page asks for
+		// the token and sends it with every API call); a browser cannot send
+		// a bearer header when it opens a page.
+		page := s.Dashboard != nil && (r.Method == http.MethodGet || r.Method == http.MethodHead) &&
+			(r.URL.Path == "/" || strings.HasPrefix(r.URL.Path, "/ui/"))
+		if page || r.URL.Path == "/healthz" || r.URL.Path == "/readyz" || r.URL.Path == "/metrics" {
 			next.ServeHTTP(w, r)
 			return
 		}

@@ -20,6 +20,7 @@ import (
 	"github.com/ratelord/ratelord/metrics"
 	"github.com/ratelord/ratelord/proxy"
 	"github.com/ratelord/ratelord/sqlite"
+	"github.com/ratelord/ratelord/web"
 )
 
 // Periods of the daemon's housekeeping, and the bound on a graceful stop.
@@ -103,6 +104,7 @@ func (m *Main) Run(ctx context.Context) error {
 	m.Server = &httpapi.Server{Governor: m.Governor, Store: m.Store, Logger: m.Logger, Version: version, Reload: m.Reload, AuthToken: m.Config.AuthToken}
 	m.Server.Metrics = promhttp.HandlerFor(reg, promhttp.HandlerOpts{ErrorLog: slog.NewLogLogger(m.Logger.Handler(), slog.LevelError)})
 	m.Server.Proxy = &proxy.Proxy{Governor: m.Governor, Getenv: m.Getenv, Logger: m.Logger}
+	m.Server.Dashboard = web.Handler()
 	m.ln, err = net.Listen("tcp", m.Config.Addr)
 	if err != nil {
 		return fmt.Errorf("listen on %s: %w (is another ratelord-d running? pass --addr)", m.Config.Addr, err)
