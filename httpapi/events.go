@@ -21,6 +21,9 @@ var eventTypes = map[governor.EventType]bool{
 	governor.EventReload: true, governor.EventHold: true,
 }
 
+// events serves GET /v1/events: one page of the audit log as JSON, or, with
+// follow=1 or "Accept: text/event-stream", a live stream of it (stream.go).
+// Bad parameters are a 400 either way, before any stream starts.
 func (s *Server) events(w http.ResponseWriter, r *http.Request) {
 	q := r.URL.Query()
 	eq := governor.EventQuery{Pool: q.Get("pool"), Identity: q.Get("identity"), Type: governor.EventType(q.Get("type")), Limit: defaultEventLimit}
@@ -44,8 +47,13 @@ func (s *Server) events(w http.ResponseWriter, r *http.Request) {
 		s.fail(w, r, invalid("type="+string(eq.Type)+" is unknown: use grant, deny, settle, release, expire, observe, reload or hold"))
 		return
 	}
-	if q.Get("follow") != "" {
-		writeError(w, http.StatusNotImplemented, "not_implemented", "follow (a live stream of events) is not available in this version: poll with after=<next>")
+	follow, err := wantsStream(r)
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	if follow {
+		s.stream(w, r, eq)
 		return
 	}
 	evs, err := s.Store.Events(r.Context(), eq)

@@ -1,16 +1,13 @@
 package main
 
 import (
-	"bytes"
 	"context"
-	"encoding/json"
 	"errors"
 	"flag"
 	"fmt"
 	"io"
 	"slices"
 	"strings"
-	"time"
 
 	"github.com/ratelord/ratelord/client"
 )
@@ -24,10 +21,12 @@ func eventsCmd() *command {
 hold), oldest first, one event a line. Without --follow it prints one page
 of up to --limit events after --after, and says how to get the next page.
 
---follow prints new events as they come until interrupted. It polls the
-daemon once a second (not server-sent events yet) and starts at the end of
-the log unless --after is given (--after 0: from the beginning). With
---json it prints each event as one JSON line.`,
+--follow prints new events as the daemon commits them, until interrupted
+(exit 0). It holds one server-sent event stream open, reconnects by itself
+when the connection drops (no event is lost or repeated), and starts at
+the end of the log unless --after is given (--after 0: from the
+beginning); --limit does not apply. With --json it prints each event as
+one JSON line.`,
 		run: runEvents,
 	}
 }
@@ -116,90 +115,4 @@ func writeEvent(w io.Writer, e client.Event) {
 		fmt.Fprintf(&b, " message=%q", e.Message)
 	}
 	fmt.Fprintln(w, b.String())
-}
-
-// writeRawEvents prints each event of a raw page as one compact JSON line.
-func writeRawEvents(w io.Writer, raw []byte) error {
-	var page struct {
-		Events []json.RawMessage `json:"events"`
-	}
-	if err := json.Unmarshal(raw, &page); err != nil {
-		return fmt.Errorf("decode events: %w", err)
-	}
-	var b bytes.Buffer
-	for _, e := range page.Events {
-		b.Reset()
-		if err := json.Compact(&b, e); err != nil {
-			return fmt.Errorf("decode events: %w", err)
-		}
-		b.WriteByte('\n')
-		w.Write(b.Bytes())
-	}
-	return nil
-}
-
-// maxPage is the largest page the daemon serves; skipping to the end of
-// the log reads pages this big.
-const maxPage = 10000
-
-// followEvents prints new events until SIGINT or SIGTERM, polling every
-// c.pollEvery. Unless fromAfter, it first skips to the end of the log, as
-// tail -f does. An interrupt is a normal end (exit 0).
-func (c *cli) followEvents(cl *client.Client, q client.EventQuery, fromAfter bool) int {
-	ctx, stop := c.interruptible(context.Background())
-	defer stop()
-	if !fromAfter {
-		skip := q
-		skip.Limit = maxPage
-		for {
-			page, err := c.eventsPage(ctx, cl, skip)
-			if ctx.Err() != nil {
-				return exitOK
-			}
-			if err != nil {
-				return c.fail(err)
-			}
-			skip.After = page.Next
-			if len(page.Events) < maxPage {
-				break
-			}
-		}
-		q.After = skip.After
-	}
-	for {
-		page, err := c.eventsPage(ctx, cl, q)
-		if ctx.Err() != nil {
-			return exitOK
-		}
-		if err != nil {
-			return c.fail(err)
-		}
-		if c.json {
-			if err := writeRawEvents(c.stdout, c.raw); err != nil {
-				return c.fail(err)
-			}
-		} else {
-			for _, e := range page.Events {
-				writeEvent(c.stdout, e)
-			}
-		}
-		q.After = page.Next
-		if len(page.Events) >= pageSize(q) {
-			continue // more are waiting: no pause
-		}
-		t := time.NewTimer(c.pollEvery)
-		select {
-		case <-ctx.Done():
-			t.Stop()
-			return exitOK
-		case <-t.C:
-		}
-	}
-}
-
-// eventsPage reads one page, bounded by requestTimeout.
-func (c *cli) eventsPage(ctx context.Context, cl *client.Client, q client.EventQuery) (*client.EventPage, error) {
-	ctx, cancel := context.WithTimeout(ctx, requestTimeout)
-	defer cancel()
-	return cl.Events(ctx, q)
 }

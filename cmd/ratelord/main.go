@@ -38,7 +38,7 @@ func run(args []string, stdin io.Reader, stdout, stderr io.Writer, getenv func(s
 	c := &cli{
 		stdin: stdin, stdout: stdout, stderr: stderr, getenv: getenv,
 		notify: signal.Notify, stopNotify: signal.Stop,
-		now: time.Now, sleep: sleepCtx, pollEvery: time.Second,
+		now: time.Now, sleep: sleepCtx,
 	}
 	return c.main(args)
 }
@@ -55,8 +55,6 @@ type cli struct {
 	now        func() time.Time
 	// sleep waits between acquire attempts (sleepCtx).
 	sleep func(ctx context.Context, d time.Duration) error
-	// pollEvery is the interval of events --follow.
-	pollEvery time.Duration
 
 	// Global settings: flag beats env beats default.
 	url   string

@@ -95,7 +95,7 @@ func newCLI(env map[string]string, stdout, stderr io.Writer) *cli {
 		getenv:     func(k string) string { return env[k] },
 		notify:     func(chan<- os.Signal, ...os.Signal) {},
 		stopNotify: func(chan<- os.Signal) {},
-		now:        time.Now, sleep: sleepCtx, pollEvery: time.Millisecond,
+		now:        time.Now, sleep: sleepCtx,
 	}
 	return c
 }
