@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/ratelord/ratelord/governor"
+	"github.com/ratelord/ratelord/governor/governortest"
 	"github.com/ratelord/ratelord/policy"
 )
 
@@ -263,9 +264,9 @@ func TestBadRequests(t *testing.T) {
 
 func TestStoreFailureGrantsNothing(t *testing.T) {
 	t.Parallel()
-	store := &memStore{}
+	store := &governortest.MemStore{}
 	g, _ := MustGovernor(t, "pools:\n  p: {limit: 1, window: 1m}\n", store)
-	store.failNext = errors.New("disk full")
+	store.FailNext(errors.New("disk full"))
 	d := mustAcquire(t, g, governor.Request{Pools: one("p", 1)})
 	if d.Granted || d.Reason != governor.ReasonStore {
 		t.Fatalf("= %+v, want store_unavailable", d)
@@ -296,7 +297,7 @@ func waitFor(tb testing.TB, cond func() bool) {
 
 func TestConcurrencyWaiterGetsTheFreedSlot(t *testing.T) {
 	t.Parallel()
-	store := &memStore{}
+	store := &governortest.MemStore{}
 	g, _ := MustGovernor(t, "pools:\n  p: {limit: 100, window: 1m, concurrency: 1}\n", store)
 	first := mustAcquire(t, g, governor.Request{Pools: one("p", 1)})
 	blocked := make(chan struct{}, 1)

@@ -6,12 +6,13 @@ import (
 	"testing"
 
 	"github.com/ratelord/ratelord/governor"
+	"github.com/ratelord/ratelord/governor/governortest"
 	"github.com/ratelord/ratelord/policy"
 )
 
 // nopStore is a Store that keeps nothing, so that benchmarks measure the
 // governor alone.
-type nopStore struct{ memStore }
+type nopStore struct{ governortest.MemStore }
 
 func (*nopStore) Append(governor.Event)                {}
 func (*nopStore) Durable(context.Context, int64) error { return nil }

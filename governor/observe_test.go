@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/ratelord/ratelord/governor"
+	"github.com/ratelord/ratelord/governor/governortest"
 )
 
 func observe(tb testing.TB, g *governor.Governor, o governor.Observation) {
@@ -85,7 +86,7 @@ func TestUpstreamRefusalHoldsThePool(t *testing.T) {
 
 func TestObservationsAndHoldsSurviveRestart(t *testing.T) {
 	t.Parallel()
-	store := &memStore{}
+	store := &governortest.MemStore{}
 	g, c := MustGovernor(t, "pools:\n  gh: {limit: 100, window: 1h, algorithm: fixed}\n", store)
 	observe(t, g, governor.Observation{Pool: "gh", Remaining: 40, ResetAt: start.Add(10 * time.Minute), Source: "poll"})
 	observe(t, g, governor.Observation{Pool: "gh", Remaining: -1, Limited: true, RetryAfter: time.Minute, Status: 429, Source: "proxy"})

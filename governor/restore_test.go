@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/ratelord/ratelord/governor"
+	"github.com/ratelord/ratelord/governor/governortest"
 	"github.com/ratelord/ratelord/policy"
 )
 
@@ -23,7 +24,7 @@ pools:
 func TestRestartRestoresExactState(t *testing.T) {
 	t.Parallel()
 	for _, snapAt := range []int{-1, 0, 7, 20} {
-		store := &memStore{}
+		store := &governortest.MemStore{}
 		g, c := MustGovernor(t, restorePolicy, store)
 		var leases []governor.LeaseID
 		for step := 0; step < 30; step++ {

@@ -5,7 +5,6 @@ import (
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
-	"sync"
 	"testing"
 	"time"
 
@@ -16,68 +15,21 @@ import (
 	"github.com/prometheus/common/model"
 
 	"github.com/ratelord/ratelord/governor"
+	"github.com/ratelord/ratelord/governor/governortest"
 	"github.com/ratelord/ratelord/metrics"
 	"github.com/ratelord/ratelord/policy"
 )
 
-// memStore is an in-memory governor.Store that commits at once.
-type memStore struct {
-	mu     sync.Mutex
-	events []governor.Event
-}
-
-func (s *memStore) Append(e governor.Event) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	s.events = append(s.events, e)
-}
-
-func (s *memStore) Durable(ctx context.Context, seq int64) error { return ctx.Err() }
-func (s *memStore) SaveSnapshot(seq int64, data []byte)          {}
-func (s *memStore) LoadSnapshot(ctx context.Context) (int64, []byte, error) {
-	return 0, nil, nil
-}
-func (s *memStore) Replay(ctx context.Context, after int64, fn func(governor.Event) error) error {
-	return nil
-}
-func (s *memStore) LastSeq(ctx context.Context) (int64, error) { return 0, nil }
-func (s *memStore) Events(ctx context.Context, q governor.EventQuery) ([]governor.Event, error) {
-	return nil, nil
-}
-func (s *memStore) Prune(ctx context.Context, before time.Time) (int64, error) { return 0, nil }
-func (s *memStore) Ping(ctx context.Context) error                             { return nil }
-
-// clock is a settable clock.
-type clock struct {
-	mu  sync.Mutex
-	now time.Time
-}
-
-func (c *clock) Now() time.Time {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.now
-}
-
-func (c *clock) Advance(d time.Duration) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	c.now = c.now.Add(d)
-}
-
 // MustGovernor opens a governor over a policy given as YAML, with a fake
 // clock whose Sleep advances the clock, and metrics on a fresh registry.
-func MustGovernor(tb testing.TB, yaml string) (*governor.Governor, *clock, *metrics.Metrics, *prometheus.Registry) {
+func MustGovernor(tb testing.TB, yaml string) (*governor.Governor, *governortest.Clock, *metrics.Metrics, *prometheus.Registry) {
 	tb.Helper()
 	p, err := policy.Parse("test.yaml", []byte(yaml))
 	if err != nil {
 		tb.Fatalf("parse policy: %v", err)
 	}
-	c := &clock{now: time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)}
-	g := &governor.Governor{Store: &memStore{}, Policy: p, Logger: slog.New(slog.DiscardHandler), Now: c.Now, Sleep: func(ctx context.Context, d time.Duration) error {
-		c.Advance(d)
-		return ctx.Err()
-	}}
+	c := governortest.NewClock(time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC))
+	g := &governor.Governor{Store: &governortest.MemStore{}, Policy: p, Logger: slog.New(slog.DiscardHandler), Now: c.Now, Sleep: c.Sleep}
 	reg := prometheus.NewRegistry()
 	m := metrics.New(reg, g, "test")
 	g.Hooks = m.Hooks()

@@ -99,7 +99,7 @@ func TestGitHubForwardsAndObserves(t *testing.T) {
 	if st.Remaining != 4000 || st.LeasesOpen != 0 {
 		t.Errorf("pool remaining %d, leases open %d; want 4000 (the upstream's) and 0", st.Remaining, st.LeasesOpen)
 	}
-	grants, releases := h.store.ofType(governor.EventGrant), h.store.ofType(governor.EventRelease)
+	grants, releases := h.store.OfType(governor.EventGrant), h.store.OfType(governor.EventRelease)
 	if len(grants) != 1 || grants[0].Identity != "ci-1" || grants[0].Priority != "high" || len(releases) != 1 {
 		t.Errorf("events: grants %+v, releases %+v; want one grant for ci-1 at high and its release", grants, releases)
 	}
@@ -222,7 +222,7 @@ upstreams:
 	if n := up.count(); n != 0 {
 		t.Errorf("the upstream got %d requests, want none", n)
 	}
-	if n := len(h.store.ofType(governor.EventGrant)); n != 0 {
+	if n := len(h.store.OfType(governor.EventGrant)); n != 0 {
 		t.Errorf("%d grants, want none", n)
 	}
 }

@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"github.com/ratelord/ratelord/governor"
+	"github.com/ratelord/ratelord/governor/governortest"
 	"github.com/ratelord/ratelord/policy"
 	"github.com/ratelord/ratelord/proxy"
 )
@@ -30,8 +31,8 @@ var start = time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
 type harness struct {
 	t     *testing.T
 	gov   *governor.Governor
-	store *memStore
-	clock *clock
+	store *governortest.MemStore
+	clock *governortest.Clock
 	proxy *proxy.Proxy
 	srv   *httptest.Server
 	logs  *syncBuffer
@@ -48,7 +49,7 @@ func newHarness(t *testing.T, yaml string, env map[string]string, opts ...func(*
 	if err != nil {
 		t.Fatalf("parse policy: %v", err)
 	}
-	h := &harness{t: t, store: &memStore{}, clock: &clock{now: start}, logs: &syncBuffer{}}
+	h := &harness{t: t, store: &governortest.MemStore{}, clock: governortest.NewClock(start), logs: &syncBuffer{}}
 	logger := slog.New(slog.NewTextHandler(h.logs, &slog.HandlerOptions{Level: slog.LevelDebug}))
 	h.gov = &governor.Governor{Store: h.store, Policy: pol, Logger: logger, Now: h.clock.Now, Sleep: h.clock.Sleep}
 	if err := h.gov.Open(context.Background()); err != nil {
@@ -68,7 +69,7 @@ func newHarness(t *testing.T, yaml string, env map[string]string, opts ...func(*
 
 // checkSecret fails the test if the secret leaked anywhere it could.
 func (h *harness) checkSecret() {
-	events, err := json.Marshal(h.store.all())
+	events, err := json.Marshal(h.store.All())
 	if err != nil {
 		h.t.Fatalf("marshal events: %v", err)
 	}

@@ -72,7 +72,7 @@ func TestEstimateSettlesFromUsage(t *testing.T) {
 	if st := h.pool("openai-requests"); st.Used != 1 {
 		t.Errorf("requests used %d, want 1", st.Used)
 	}
-	settles := h.store.ofType(governor.EventSettle)
+	settles := h.store.OfType(governor.EventSettle)
 	want := governor.Costs{{Pool: "openai-requests", Units: 1}, {Pool: "openai-tokens", Units: 57}}
 	if len(settles) != 1 || fmt.Sprint(settles[0].Pools) != fmt.Sprint(want) {
 		t.Errorf("settle events %+v, want one with %v", settles, want)
@@ -174,7 +174,7 @@ func TestAnswerWithoutUsageKeepsEstimate(t *testing.T) {
 	if st := h.pool("openai-tokens"); st.Used != 200 || st.LeasesOpen != 0 {
 		t.Errorf("tokens used %d, leases %d; want the estimate 200 kept and 0", st.Used, st.LeasesOpen)
 	}
-	if n := len(h.store.ofType(governor.EventRelease)); n != 1 {
+	if n := len(h.store.OfType(governor.EventRelease)); n != 1 {
 		t.Errorf("%d release events, want 1", n)
 	}
 }

@@ -39,7 +39,7 @@ func TestUpstreamDownRefunds(t *testing.T) {
 	if st := h.pool("github-core"); st.Used != 0 || st.LeasesOpen != 0 {
 		t.Errorf("pool used %d, leases %d; want the lease refunded", st.Used, st.LeasesOpen)
 	}
-	if n := len(h.store.ofType(governor.EventSettle)); n != 1 {
+	if n := len(h.store.OfType(governor.EventSettle)); n != 1 {
 		t.Errorf("%d settle events, want the refund", n)
 	}
 }
