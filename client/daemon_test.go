@@ -3,20 +3,15 @@ package client_test
 import (
 	"context"
 	"io"
-	"log/slog"
 	"net/http"
 	"net/http/httptest"
-	"path/filepath"
 	"strconv"
 	"sync/atomic"
 	"testing"
 	"time"
 
 	"github.com/ratelord/ratelord/client"
-	"github.com/ratelord/ratelord/governor"
-	"github.com/ratelord/ratelord/httpapi"
-	"github.com/ratelord/ratelord/policy"
-	"github.com/ratelord/ratelord/sqlite"
+	"github.com/ratelord/ratelord/httpapi/apitest"
 )
 
 // daemonPolicy is the policy of the in-process daemon the Transport and
@@ -42,23 +37,7 @@ upstreams:
 // dir, governor, HTTP API) and returns a Client for it.
 func MustDaemon(tb testing.TB) *client.Client {
 	tb.Helper()
-	pol, err := policy.Parse("test.yaml", []byte(daemonPolicy))
-	if err != nil {
-		tb.Fatal(err)
-	}
-	db := &sqlite.DB{Path: filepath.Join(tb.TempDir(), "r.db"), Sync: sqlite.SyncNormal}
-	if err := db.Open(); err != nil {
-		tb.Fatal(err)
-	}
-	tb.Cleanup(func() { db.Close() })
-	quiet := slog.New(slog.DiscardHandler)
-	g := &governor.Governor{Store: db, Policy: pol, Logger: quiet}
-	if err := g.Open(context.Background()); err != nil {
-		tb.Fatal(err)
-	}
-	tb.Cleanup(g.Close)
-	api := &httpapi.Server{Governor: g, Store: db, Version: "test", Logger: quiet}
-	ts := httptest.NewServer(api.Handler())
+	ts := httptest.NewServer(apitest.Start(tb, daemonPolicy).API.Handler())
 	tb.Cleanup(ts.Close)
 	return client.New(ts.URL)
 }

@@ -5,8 +5,6 @@ import (
 	"errors"
 	"net/http"
 	"net/http/httptest"
-	"os"
-	"path/filepath"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -14,10 +12,7 @@ import (
 	"time"
 
 	"github.com/ratelord/ratelord/client"
-	"github.com/ratelord/ratelord/governor"
-	"github.com/ratelord/ratelord/httpapi"
-	"github.com/ratelord/ratelord/policy"
-	"github.com/ratelord/ratelord/sqlite"
+	"github.com/ratelord/ratelord/httpapi/apitest"
 )
 
 // followTimeout bounds every wait on followed events.
@@ -38,25 +33,9 @@ type daemon struct {
 // for it that sends token.
 func MustRealDaemon(tb testing.TB, token string) *daemon {
 	tb.Helper()
-	dir := tb.TempDir()
-	path := filepath.Join(dir, "policy.yaml")
-	if err := os.WriteFile(path, []byte("pools:\n  p: {limit: 1000, window: 1m}\n"), 0o644); err != nil {
-		tb.Fatal(err)
-	}
-	pol, err := policy.Load(path)
-	if err != nil {
-		tb.Fatal(err)
-	}
-	db := &sqlite.DB{Path: filepath.Join(dir, "r.db"), Sync: "normal"}
-	if err := db.Open(); err != nil {
-		tb.Fatal(err)
-	}
-	tb.Cleanup(func() { db.Close() })
-	g := &governor.Governor{Store: db, Policy: pol}
-	if err := g.Open(context.Background()); err != nil {
-		tb.Fatal(err)
-	}
-	api := &httpapi.Server{Governor: g, Store: db, AuthToken: token, StreamPoll: 5 * time.Millisecond}
+	st := apitest.Start(tb, "pools:\n  p: {limit: 1000, window: 1m}\n")
+	st.API.AuthToken, st.API.StreamPoll = token, 5*time.Millisecond
+	api := st.API
 	d := &daemon{}
 	h := api.Handler()
 	d.ts = httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {

@@ -1,20 +1,15 @@
 package httpapi_test
 
 import (
-	"context"
 	"encoding/json"
 	"io"
 	"net/http"
 	"net/http/httptest"
-	"os"
-	"path/filepath"
 	"strings"
 	"testing"
 
-	"github.com/ratelord/ratelord/governor"
 	"github.com/ratelord/ratelord/httpapi"
-	"github.com/ratelord/ratelord/policy"
-	"github.com/ratelord/ratelord/sqlite"
+	"github.com/ratelord/ratelord/httpapi/apitest"
 )
 
 const testPolicy = `
@@ -38,34 +33,11 @@ func MustServerPolicy(tb testing.TB, yaml string) (*httptest.Server, *httpapi.Se
 
 func mustServer(tb testing.TB, token, yaml string) (*httptest.Server, *httpapi.Server) {
 	tb.Helper()
-	dir := tb.TempDir()
-	path := filepath.Join(dir, "policy.yaml")
-	if err := os.WriteFile(path, []byte(yaml), 0o644); err != nil {
-		tb.Fatal(err)
-	}
-	pol, err := policy.Load(path)
-	if err != nil {
-		tb.Fatal(err)
-	}
-	db := &sqlite.DB{Path: filepath.Join(dir, "r.db"), Sync: "normal"}
-	if err := db.Open(); err != nil {
-		tb.Fatal(err)
-	}
-	tb.Cleanup(func() { db.Close() })
-	g := &governor.Governor{Store: db, Policy: pol}
-	if err := g.Open(context.Background()); err != nil {
-		tb.Fatal(err)
-	}
-	api := &httpapi.Server{Governor: g, Store: db, Version: "test", AuthToken: token, Reload: func() (*policy.Policy, error) {
-		p, err := policy.Load(path)
-		if err == nil {
-			g.Reload(p)
-		}
-		return p, err
-	}}
-	ts := httptest.NewServer(api.Handler())
+	st := apitest.Start(tb, yaml)
+	st.API.AuthToken = token
+	ts := httptest.NewServer(st.API.Handler())
 	tb.Cleanup(ts.Close)
-	return ts, api
+	return ts, st.API
 }
 
 // call sends a request and decodes the JSON answer.

@@ -2,37 +2,19 @@ package httpapi_test
 
 import (
 	"bytes"
-	"context"
 	"io"
 	"net/http"
 	"net/http/httptest"
-	"path/filepath"
 	"strings"
 	"testing"
 
-	"github.com/ratelord/ratelord/governor"
-	"github.com/ratelord/ratelord/httpapi"
-	"github.com/ratelord/ratelord/policy"
-	"github.com/ratelord/ratelord/sqlite"
+	"github.com/ratelord/ratelord/httpapi/apitest"
 )
 
 // benchServer is the API over a real governor and SQLite store (sync
 // normal: every grant is committed before its answer).
 func benchServer(b *testing.B) http.Handler {
-	pol, err := policy.Parse("bench.yaml", []byte("pools:\n  bench: {limit: 1000000000, window: 1s}\n"))
-	if err != nil {
-		b.Fatal(err)
-	}
-	db := &sqlite.DB{Path: filepath.Join(b.TempDir(), "b.db"), Sync: "normal"}
-	if err := db.Open(); err != nil {
-		b.Fatal(err)
-	}
-	b.Cleanup(func() { db.Close() })
-	g := &governor.Governor{Store: db, Policy: pol}
-	if err := g.Open(context.Background()); err != nil {
-		b.Fatal(err)
-	}
-	return (&httpapi.Server{Governor: g, Store: db}).Handler()
+	return apitest.Start(b, "pools:\n  bench: {limit: 1000000000, window: 1s}\n").API.Handler()
 }
 
 // BenchmarkAcquireHandler calls the handler in-process, in parallel, with

@@ -2,9 +2,7 @@ package web_test
 
 import (
 	"bytes"
-	"context"
 	"encoding/json"
-	"log/slog"
 	"net/http"
 	"net/http/httptest"
 	"os"
@@ -12,10 +10,7 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/ratelord/ratelord/governor"
-	"github.com/ratelord/ratelord/httpapi"
-	"github.com/ratelord/ratelord/policy"
-	"github.com/ratelord/ratelord/sqlite"
+	"github.com/ratelord/ratelord/httpapi/apitest"
 	"github.com/ratelord/ratelord/web"
 )
 
@@ -40,24 +35,11 @@ const evil = `<img src=x onerror="document.title='pwned'">`
 // dashboard mounted, on an httptest server.
 func MustDaemon(tb testing.TB, token string) *httptest.Server {
 	tb.Helper()
-	pol, err := policy.Parse("policy.yaml", []byte(testPolicy))
-	if err != nil {
-		tb.Fatal(err)
-	}
-	quiet := slog.New(slog.DiscardHandler) // "pool ran dry" is the point here, not news
-	db := &sqlite.DB{Path: filepath.Join(tb.TempDir(), "ratelord.db"), Sync: sqlite.SyncNormal, Logger: quiet}
-	if err := db.Open(); err != nil {
-		tb.Fatal(err)
-	}
-	tb.Cleanup(func() { db.Close() })
-	g := &governor.Governor{Store: db, Policy: pol, Logger: quiet}
-	if err := g.Open(context.Background()); err != nil {
-		tb.Fatal(err)
-	}
-	api := &httpapi.Server{Governor: g, Store: db, Logger: quiet, AuthToken: token, Version: "test", Dashboard: web.Handler()}
-	ts := httptest.NewServer(api.Handler())
+	st := apitest.Start(tb, testPolicy)
+	st.API.AuthToken, st.API.Dashboard = token, web.Handler()
+	ts := httptest.NewServer(st.API.Handler())
 	tb.Cleanup(func() {
-		api.SetShuttingDown() // ends the page's event streams
+		st.API.SetShuttingDown() // ends the page's event streams
 		ts.Close()
 	})
 	return ts

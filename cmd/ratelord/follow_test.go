@@ -7,16 +7,12 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"os"
-	"path/filepath"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/ratelord/ratelord/client"
-	"github.com/ratelord/ratelord/governor"
-	"github.com/ratelord/ratelord/httpapi"
-	"github.com/ratelord/ratelord/policy"
-	"github.com/ratelord/ratelord/sqlite"
+	"github.com/ratelord/ratelord/httpapi/apitest"
 )
 
 // realDaemon is the real API over a governor and a SQLite store.
@@ -31,25 +27,9 @@ type realDaemon struct {
 // MustRealDaemon starts the real API with a short stream poll.
 func MustRealDaemon(tb testing.TB) *realDaemon {
 	tb.Helper()
-	dir := tb.TempDir()
-	path := filepath.Join(dir, "policy.yaml")
-	if err := os.WriteFile(path, []byte("pools:\n  p: {limit: 1000, window: 1m}\n"), 0o644); err != nil {
-		tb.Fatal(err)
-	}
-	pol, err := policy.Load(path)
-	if err != nil {
-		tb.Fatal(err)
-	}
-	db := &sqlite.DB{Path: filepath.Join(dir, "r.db"), Sync: "normal"}
-	if err := db.Open(); err != nil {
-		tb.Fatal(err)
-	}
-	tb.Cleanup(func() { db.Close() })
-	g := &governor.Governor{Store: db, Policy: pol}
-	if err := g.Open(context.Background()); err != nil {
-		tb.Fatal(err)
-	}
-	api := &httpapi.Server{Governor: g, Store: db, StreamPoll: 5 * time.Millisecond}
+	st := apitest.Start(tb, "pools:\n  p: {limit: 1000, window: 1m}\n")
+	st.API.StreamPoll = 5 * time.Millisecond
+	api := st.API
 	d := &realDaemon{streams: make(chan string, 10)}
 	h := api.Handler()
 	ts := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
