@@ -56,12 +56,10 @@ EXPOSE 8090
 STOPSIGNAL SIGTERM
 
 # distroless has no curl or wget, but the image ships the ratelord CLI:
-# `status` lists the pools through the API, so it fails when the daemon does
-# not answer, has no policy, or rejects the token. It sends
-# RATELORD_AUTH_TOKEN from the container's environment; with
-# --auth-token-file instead, override this check (or set the variable too).
-# If you change the port in RATELORD_ADDR, change it here as well.
+# `health --ready` asks /readyz (policy loaded, store reachable, not
+# shutting down) and fails otherwise; it needs no token. If you change the
+# port in RATELORD_ADDR, change it here as well.
 HEALTHCHECK --interval=30s --timeout=5s --start-period=30s --retries=3 \
-    CMD ["/usr/local/bin/ratelord", "--url", "http://127.0.0.1:8090", "status"]
+    CMD ["/usr/local/bin/ratelord", "--url", "http://127.0.0.1:8090", "health", "--ready"]
 
 ENTRYPOINT ["/usr/local/bin/ratelord-d"]

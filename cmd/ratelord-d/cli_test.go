@@ -112,3 +112,24 @@ func TestCLIExecWaitsForItsSlot(t *testing.T) {
 		t.Fatalf("grants: %+v", evs)
 	}
 }
+
+// TestCLIHealth: `ratelord health [--ready]` is what container checks and
+// Kubernetes exec probes run.
+func TestCLIHealth(t *testing.T) {
+	t.Parallel()
+	m := MustMain(t, "pools:\n  p: {limit: 1, window: 1s}\n")
+	url := "http://" + m.Addr()
+	if out, _, code := cli(t, url, "health"); code != 0 || !strings.HasPrefix(out, "ok: ratelord-d") {
+		t.Fatalf("health: exit %d, %q", code, out)
+	}
+	if out, _, code := cli(t, url, "health", "--ready"); code != 0 || !strings.Contains(out, "ready: policy=ok, shutdown=ok, store=ok") {
+		t.Fatalf("health --ready: exit %d, %q", code, out)
+	}
+	m.Server.SetShuttingDown()
+	if out, errs, code := cli(t, url, "health", "--ready"); code != 1 || !strings.Contains(out, "not ready") {
+		t.Fatalf("health --ready while stopping: exit %d, %q %q", code, out, errs)
+	}
+	if _, _, code := cli(t, "http://127.0.0.1:1", "health"); code != 1 {
+		t.Fatalf("health with no daemon: exit %d", code)
+	}
+}

@@ -77,7 +77,7 @@ type command struct {
 func commands() []*command {
 	return []*command{
 		statusCmd(), acquireCmd(), settleCmd(), releaseCmd(), execCmd(),
-		eventsCmd(), policyCmd(), reloadCmd(), benchCmd(), versionCmd(), helpCmd(),
+		eventsCmd(), policyCmd(), reloadCmd(), benchCmd(), healthCmd(), versionCmd(), helpCmd(),
 	}
 }
 
