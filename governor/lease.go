@@ -1,6 +1,7 @@
 package governor
 
 import (
+	"context"
 	"math"
 	"time"
 
@@ -20,53 +21,72 @@ type lease struct {
 
 // Settle sets the actual cost of a lease and closes it. A single cost
 // applies to a lease of one pool; pools sets the cost per pool (pools not
-// named keep their charge). Units refunded free quota at once.
+// named keep their charge). Units refunded free quota at once. It returns
+// once the settle is in the audit log.
 func (g *Governor) Settle(leaseID LeaseID, cost *int64, pools Costs) error {
+	seq, err := g.settle(leaseID, cost, pools)
+	if err != nil {
+		return err
+	}
+	return g.durable(seq)
+}
+
+func (g *Governor) settle(leaseID LeaseID, cost *int64, pools Costs) (int64, error) {
 	g.mu.Lock()
 	defer g.mu.Unlock()
 	l := g.leases[leaseID]
 	if l == nil {
-		return unknownLease(leaseID)
+		return 0, unknownLease(leaseID)
 	}
 	actual := make(Costs, len(l.costs))
 	copy(actual, l.costs)
 	switch {
 	case cost != nil && pools != nil:
-		return Errorf(ErrInvalid, "give \"cost\" or \"pools\", not both")
+		return 0, Errorf(ErrInvalid, "give \"cost\" or \"pools\", not both")
 	case cost != nil:
 		if len(l.costs) != 1 {
-			return Errorf(ErrInvalid, "lease %s spans %d pools: settle with {\"pools\": {\"name\": units, ...}}", leaseID, len(l.costs))
+			return 0, Errorf(ErrInvalid, "lease %s spans %d pools: settle with {\"pools\": {\"name\": units, ...}}", leaseID, len(l.costs))
 		}
 		actual[0].Units = *cost
 	case pools != nil:
 		for _, c := range pools {
 			i := indexOf(actual, c.Pool)
 			if i < 0 {
-				return Errorf(ErrInvalid, "lease %s holds no quota of pool %q: name only the lease's pools", leaseID, c.Pool)
+				return 0, Errorf(ErrInvalid, "lease %s holds no quota of pool %q: name only the lease's pools", leaseID, c.Pool)
 			}
 			actual[i].Units = c.Units
 		}
 	default:
-		return Errorf(ErrInvalid, "give the actual cost: {\"cost\": N} or {\"pools\": {\"name\": N}}")
+		return 0, Errorf(ErrInvalid, "give the actual cost: {\"cost\": N} or {\"pools\": {\"name\": N}}")
 	}
 	for _, c := range actual {
 		if c.Units < 0 {
-			return Errorf(ErrInvalid, "cost %d for pool %s is out of range: use 0 (refund all) or more", c.Units, c.Pool)
+			return 0, Errorf(ErrInvalid, "cost %d for pool %s is out of range: use 0 (refund all) or more", c.Units, c.Pool)
 		}
 	}
-	g.closeLease(l, actual, EventSettle, "")
-	return nil
+	return g.closeLease(l, actual, EventSettle, ""), nil
 }
 
-// Release closes a lease; its charge stays.
+// Release closes a lease; its charge stays. It returns once the release is
+// in the audit log.
 func (g *Governor) Release(leaseID LeaseID) error {
 	g.mu.Lock()
-	defer g.mu.Unlock()
 	l := g.leases[leaseID]
 	if l == nil {
+		g.mu.Unlock()
 		return unknownLease(leaseID)
 	}
-	g.closeLease(l, nil, EventRelease, "")
+	seq := g.closeLease(l, nil, EventRelease, "")
+	g.mu.Unlock()
+	return g.durable(seq)
+}
+
+// durable waits for the event seq to be committed.
+func (g *Governor) durable(seq int64) error {
+	if err := g.Store.Durable(context.Background(), seq); err != nil {
+		g.Logger.Error("lease change not committed", "seq", seq, "err", err)
+		return Errorf(ErrUnavailable, "the audit log could not be written: check the database disk")
+	}
 	return nil
 }
 
@@ -100,17 +120,20 @@ func (g *Governor) ExpireLeases(now time.Time) int {
 }
 
 // closeLease applies the actual costs (nil keeps the charge), frees the
-// lease's concurrency slots and records the event. Callers hold g.mu.
-func (g *Governor) closeLease(l *lease, actual Costs, typ EventType, msg string) {
+// lease's concurrency slots and records the event, whose seq it returns.
+// Callers hold g.mu.
+func (g *Governor) closeLease(l *lease, actual Costs, typ EventType, msg string) int64 {
 	now := g.clock()
 	g.applyClose(l, actual, now.UnixNano())
+	seq := g.nextSeq()
 	g.Store.Append(Event{
-		Seq: g.nextSeq(), Time: now.UTC(), Type: typ, LeaseID: l.id,
+		Seq: seq, Time: now.UTC(), Type: typ, LeaseID: l.id,
 		Identity: l.identity, Priority: l.priority.String(), Pools: actual, Message: msg,
 	})
 	if len(g.free) < maxFree {
 		g.free = append(g.free, l)
 	}
+	return seq
 }
 
 // applyClose is the state change of closing a lease, shared with replay.
