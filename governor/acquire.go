@@ -58,15 +58,12 @@ func (g *Governor) Acquire(ctx context.Context, r Request) (Decision, error) {
 	if r.LeaseTTL == 0 {
 		r.LeaseTTL = DefaultLeaseTTL
 	}
-	// The start time only serves waits and the latency hook; reading the
-	// clock costs as much as a third of a hot decision.
-	var start time.Time
-	if r.MaxWait > 0 || g.Hooks.Acquired != nil {
-		start = g.Now()
-	}
+	// The clock is read once, here at the edge, outside the lock; decide
+	// moves it forward to the latest decision if another went first.
+	start := g.Now()
 	deadline := start.Add(r.MaxWait)
-	for {
-		d, seq, wake, err := g.decide(r, deadline)
+	for now := start; ; now = g.Now() {
+		d, seq, wake, err := g.decide(r, now, deadline)
 		if err != nil {
 			return d, err
 		}
@@ -92,7 +89,7 @@ func (g *Governor) Acquire(ctx context.Context, r Request) (Decision, error) {
 			return d, nil
 		}
 		// Held back only by a concurrency cap: wait for a lease to close.
-		left := deadline.Sub(g.Now())
+		left := deadline.Sub(now)
 		wctx, cancel := context.WithCancel(ctx)
 		go func() {
 			select {
@@ -147,13 +144,13 @@ type part struct {
 // seq of its event; for a denial caused only by a concurrency cap, with time
 // left to wait, it returns a channel closed when a slot may have freed (and
 // records no event yet: the caller waits and decides again).
-func (g *Governor) decide(r Request, deadline time.Time) (Decision, int64, <-chan struct{}, error) {
+func (g *Governor) decide(r Request, now, deadline time.Time) (Decision, int64, <-chan struct{}, error) {
 	g.mu.Lock()
 	defer g.mu.Unlock()
 	if g.closed {
 		return Decision{}, 0, nil, Errorf(ErrUnavailable, "ratelord-d is shutting down: retry against another replica or after it restarts")
 	}
-	now := g.clock()
+	now = g.after(now)
 	ns := now.UnixNano()
 	var buf [4]part
 	parts := buf[:0]

@@ -168,16 +168,16 @@ func (p *pool) keyFor(identity string, create bool) *key {
 	return k
 }
 
-// clock returns the time to decide at. It reads the clock under the lock and
-// never goes back: the state is pruned as time passes, so a decision made
+// clock returns the time to decide at: now, never earlier than a decision
+// already applied. The state is pruned as time passes, so a decision made
 // at an earlier time than one already applied could count too little.
 // Callers hold g.mu.
 func (g *Governor) clock() time.Time {
 	return g.after(g.Now())
 }
 
-// after returns now, or the latest decision time if that is later, and
-// records it. Callers hold g.mu.
+// after returns now (a clock reading taken before the lock), or the latest
+// decision time if that is later, and records it. Callers hold g.mu.
 func (g *Governor) after(now time.Time) time.Time {
 	if ns := now.UnixNano(); ns > g.last {
 		g.last = ns
