@@ -2,6 +2,7 @@ package governor_test
 
 import (
 	"context"
+	"log/slog"
 	"strconv"
 	"testing"
 
@@ -30,7 +31,7 @@ func benchGovernor(b *testing.B) *governor.Governor {
 	if err != nil {
 		b.Fatal(err)
 	}
-	g := &governor.Governor{Store: &nopStore{}, Policy: p}
+	g := &governor.Governor{Store: &nopStore{}, Policy: p, Logger: slog.New(slog.DiscardHandler)}
 	if err := g.Open(context.Background()); err != nil {
 		b.Fatal(err)
 	}
@@ -75,7 +76,7 @@ func BenchmarkAcquire(b *testing.B) {
 // BenchmarkDeny measures a denied acquire on an exhausted pool.
 func BenchmarkDeny(b *testing.B) {
 	p, _ := policy.Parse("bench.yaml", []byte("pools:\n  p: {limit: 1, window: 1h}\n"))
-	g := &governor.Governor{Store: &nopStore{}, Policy: p}
+	g := &governor.Governor{Store: &nopStore{}, Policy: p, Logger: slog.New(slog.DiscardHandler)}
 	if err := g.Open(context.Background()); err != nil {
 		b.Fatal(err)
 	}
