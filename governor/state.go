@@ -2,7 +2,6 @@ package governor
 
 import (
 	"math"
-	"sort"
 	"strings"
 	"time"
 
@@ -127,23 +126,6 @@ func (g *Governor) state(name string, p *pool, identity string, k *key, now int6
 		s.ExhaustsAt = &at
 	}
 	return s
-}
-
-// Identities returns the identities of a per-identity pool that have state,
-// sorted. It is meant for small listings.
-func (g *Governor) Identities(name string) []string {
-	g.mu.Lock()
-	defer g.mu.Unlock()
-	p := g.pools[name]
-	if p == nil {
-		return nil
-	}
-	ids := make([]string, 0, len(p.keys))
-	for id := range p.keys {
-		ids = append(ids, id)
-	}
-	sort.Strings(ids)
-	return ids
 }
 
 // fmtDuration formats d the way a policy writes it: 1h, 1m30s, 24h, 500ms.
