@@ -82,9 +82,10 @@ type response struct {
 // ok reports whether the status is 2xx.
 func (r *response) ok() bool { return r.status >= 200 && r.status < 300 }
 
-// do sends one request: in, if not nil, is encoded as the JSON body. It
-// returns an error only when no answer arrived.
-func (c *Client) do(ctx context.Context, method, path string, query url.Values, in any) (*response, error) {
+// newRequest builds a request to the daemon at path with the token set.
+// It is marked as the SDK's own, so that a Transport in its path lets it
+// through.
+func (c *Client) newRequest(ctx context.Context, method, path string, query url.Values, body io.Reader) (*http.Request, error) {
 	base := c.URL
 	if base == "" {
 		base = DefaultURL
@@ -93,6 +94,27 @@ func (c *Client) do(ctx context.Context, method, path string, query url.Values, 
 	if len(query) > 0 {
 		u += "?" + query.Encode()
 	}
+	req, err := http.NewRequestWithContext(context.WithValue(ctx, ownCall{}, true), method, u, body)
+	if err != nil {
+		return nil, err
+	}
+	if c.Token != "" {
+		req.Header.Set("Authorization", "Bearer "+c.Token)
+	}
+	return req, nil
+}
+
+// httpClient returns c.HTTP, or the package's keep-alive client.
+func (c *Client) httpClient() *http.Client {
+	if c.HTTP != nil {
+		return c.HTTP
+	}
+	return defaultHTTP
+}
+
+// do sends one request: in, if not nil, is encoded as the JSON body. It
+// returns an error only when no answer arrived.
+func (c *Client) do(ctx context.Context, method, path string, query url.Values, in any) (*response, error) {
 	var body io.Reader
 	if in != nil {
 		b, err := json.Marshal(in)
@@ -101,9 +123,7 @@ func (c *Client) do(ctx context.Context, method, path string, query url.Values, 
 		}
 		body = bytes.NewReader(b)
 	}
-	// Marked, so that a Transport in this request's path lets it through.
-	ctx = context.WithValue(ctx, ownCall{}, true)
-	req, err := http.NewRequestWithContext(ctx, method, u, body)
+	req, err := c.newRequest(ctx, method, path, query, body)
 	if err != nil {
 		return nil, err
 	}
@@ -111,14 +131,7 @@ func (c *Client) do(ctx context.Context, method, path string, query url.Values, 
 	if in != nil {
 		req.Header.Set("Content-Type", "application/json")
 	}
-	if c.Token != "" {
-		req.Header.Set("Authorization", "Bearer "+c.Token)
-	}
-	hc := c.HTTP
-	if hc == nil {
-		hc = defaultHTTP
-	}
-	resp, err := hc.Do(req)
+	resp, err := c.httpClient().Do(req)
 	if err != nil {
 		return nil, err
 	}

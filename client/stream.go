@@ -11,7 +11,6 @@ import (
 	"math/rand/v2"
 	"net/http"
 	"strconv"
-	"strings"
 	"time"
 )
 
@@ -95,11 +94,7 @@ func (c *Client) followOnce(ctx context.Context, q EventQuery, after int64, resu
 	v := q.values()
 	v.Del("limit")
 	v.Set("follow", "1")
-	base := c.URL
-	if base == "" {
-		base = DefaultURL
-	}
-	req, err := http.NewRequestWithContext(ctx, http.MethodGet, strings.TrimRight(base, "/")+"/v1/events?"+v.Encode(), nil)
+	req, err := c.newRequest(ctx, http.MethodGet, "/v1/events", v, nil)
 	if err != nil {
 		return false, false, err
 	}
@@ -107,14 +102,7 @@ func (c *Client) followOnce(ctx context.Context, q EventQuery, after int64, resu
 	if resume {
 		req.Header.Set("Last-Event-ID", strconv.FormatInt(after, 10))
 	}
-	if c.Token != "" {
-		req.Header.Set("Authorization", "Bearer "+c.Token)
-	}
-	hc := c.HTTP
-	if hc == nil {
-		hc = defaultHTTP
-	}
-	resp, err := hc.Do(req)
+	resp, err := c.httpClient().Do(req)
 	if err != nil {
 		return false, true, err
 	}
