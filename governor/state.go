@@ -98,13 +98,15 @@ func (g *Governor) state(name string, p *pool, identity string, k *key, now int6
 	if p.def.PerIdentity {
 		s.Identities = len(p.keys)
 	}
-	s.BurnRate = math.Round(p.burn.at(now)*1000) / 1000
+	rate := p.burn.at(now)
+	s.BurnRate = math.Round(rate*1000) / 1000
 	if k.hold > now {
 		t := time.Unix(0, k.hold).UTC()
 		s.HeldUntil = &t
 	}
 	s.Observed = p.observed
-	tight := 0
+	var tight quota.Limit
+	var tightUsage quota.Usage
 	for i, lim := range p.limits {
 		u := lim.Usage(&k.states[i], now)
 		ls := LimitState{
@@ -113,7 +115,7 @@ func (g *Governor) state(name string, p *pool, identity string, k *key, now int6
 			Used: u.Used, Remaining: u.Remaining, ResetAt: time.Unix(0, u.ResetAt).UTC(),
 		}
 		if i == 0 || ls.Remaining < s.Remaining {
-			tight = i
+			tight, tightUsage = lim, u
 			s.Limit, s.Window, s.Algorithm = ls.Limit, ls.Window, ls.Algorithm
 			s.Used, s.Remaining, s.ResetAt = ls.Used, ls.Remaining, ls.ResetAt
 		}
@@ -121,8 +123,7 @@ func (g *Governor) state(name string, p *pool, identity string, k *key, now int6
 			s.Limits = append(s.Limits, ls)
 		}
 	}
-	u := p.limits[tight].Usage(&k.states[tight], now)
-	if at := forecast(p.limits[tight], u, p.burn.at(now), now); !at.IsZero() {
+	if at := forecast(tight, tightUsage, rate, now); !at.IsZero() {
 		s.ExhaustsAt = &at
 	}
 	return s
